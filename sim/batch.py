@@ -1,0 +1,258 @@
+"""The batch engine: many scenarios stepped together, chunk by chunk, with bounded memory.
+
+Scenarios are independent rows: a chunk runs them side by side through ``engine.step``; a scenario that
+collapses has its outcome recorded on the day it collapses and is dropped from the chunk soon after
+(``compact_share``), which cannot change any result because every draw is addressed by scenario index.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sim import rules as R
+from sim.config import Config
+from sim.engine import Params, State, initial_state, step
+from sim.observables import OUTCOMES, SERIES, outcomes, series
+from sim.rng import Streams
+from sim.sampling import decode
+
+# Drop finished scenarios from the working arrays once they are this share of the chunk.
+COMPACT_SHARE = 0.05
+
+
+@dataclass
+class ChunkResult:
+    """Outcome columns (each (n,)) and optional series (name -> (n, n_days)) for one chunk."""
+
+    scenarios: np.ndarray
+    outcomes: dict[str, np.ndarray]
+    series: dict[str, np.ndarray] | None = None
+    days: np.ndarray | None = None
+
+
+def _record(store: dict[str, np.ndarray], pos: np.ndarray, col: int, values: dict[str, np.ndarray]) -> None:
+    for name, v in values.items():
+        store[name][pos, col] = v
+
+
+def run_chunk(config: Config, scenarios: np.ndarray, trajectories: bool = False, trajectory_every: int = 1,
+              on_day=None) -> ChunkResult:
+    """Run the given scenario indices to the horizon (or collapse); returns their outcomes."""
+    scenarios = np.asarray(scenarios, dtype=np.int64)
+    n, horizon = len(scenarios), config.horizon_days
+    params = Params.build(config, scenarios)
+    streams = Streams(config.seed, scenarios)
+    state = initial_state(params, streams)
+    pos = np.arange(n)  # chunk position of each working row
+    finished = np.zeros(n, dtype=bool)  # working rows already recorded as collapsed
+    out = {name: None for name in OUTCOMES}
+    rec_days = np.arange(0, horizon + 1, trajectory_every) if trajectories else None
+    store = None
+    if trajectories:
+        store = {name: np.full((n, len(rec_days)), np.nan) for name in SERIES}
+        _record(store, pos, 0, series(state, params, None))
+
+    def save(rows: np.ndarray) -> None:
+        values = outcomes(state.take(rows), params.take(rows), horizon)
+        for name, v in values.items():
+            if out[name] is None:
+                out[name] = np.empty(n, dtype=v.dtype)
+            out[name][pos[rows]] = v
+
+    for day in range(1, horizon + 1):
+        state, _today = step(state, params, streams, day)
+        if trajectories and day % trajectory_every == 0:
+            live = ~finished
+            values = series(state, params, _today)
+            _record(store, pos[live], day // trajectory_every, {k: v[live] for k, v in values.items()})
+        newly = state.collapsed & ~finished
+        if newly.any():
+            save(np.flatnonzero(newly))
+            finished = finished | newly
+            if finished.mean() > COMPACT_SHARE or finished.all():
+                keep = np.flatnonzero(~finished)
+                state, params, streams = state.take(keep), params.take(keep), streams.subset(keep)
+                pos, finished = pos[keep], finished[keep]
+        if on_day is not None:
+            on_day(len(pos))
+        if len(pos) == 0:
+            break
+    live = np.flatnonzero(~finished)
+    if live.size:
+        save(live)
+    return ChunkResult(scenarios, out, store, rec_days)
+
+
+# ------------------------------------------------------------------------------------------------ results
+def wilson_interval(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson score 95% interval of a binomial proportion."""
+    if n == 0:
+        return (math.nan, math.nan)
+    phat = successes / n
+    denom = 1 + z * z / n
+    centre = (phat + z * z / (2 * n)) / denom
+    half = z * math.sqrt(phat * (1 - phat) / n + z * z / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def mean_interval(values: np.ndarray, z: float = 1.959963984540054) -> tuple[float, float, float]:
+    """Mean and its normal-approximation 95% interval."""
+    values = np.asarray(values, dtype=np.float64)
+    m = float(values.mean()) if values.size else math.nan
+    if values.size < 2:
+        return (m, math.nan, math.nan)
+    half = z * float(values.std(ddof=1)) / math.sqrt(values.size)
+    return (m, m - half, m + half)
+
+
+def survival_curve(collapse_day: np.ndarray, horizon_days: int) -> pd.DataFrame:
+    """Share of scenarios whose ceasefire still holds at the end of each day 0..horizon, with 95% Wilson band.
+
+    All scenarios share one horizon, so censoring happens only there and the Kaplan-Meier estimate equals the
+    empirical survival share; ``collapse_day`` uses -1 (or NaN) for scenarios that held.
+    """
+    days = np.asarray(pd.Series(collapse_day).fillna(-1), dtype=np.int64)
+    n = len(days)
+    collapsed_by = np.cumsum(np.bincount(days[days > 0], minlength=horizon_days + 1)[: horizon_days + 1])
+    holding = n - collapsed_by
+    bands = [wilson_interval(int(h), n) for h in holding]
+    return pd.DataFrame({"day": np.arange(horizon_days + 1), "survival": holding / max(n, 1),
+                         "low": [b[0] for b in bands], "high": [b[1] for b in bands]})
+
+
+@dataclass
+class BatchResult:
+    """Outcomes of a batch: one row per scenario (index ``scenario``), optional per-day series."""
+
+    config: Config
+    outcomes: pd.DataFrame
+    trajectories: pd.DataFrame | None = None
+    elapsed_s: float = 0.0
+    meta: dict = field(default_factory=dict)
+
+    def survival(self) -> pd.DataFrame:
+        """Survival of the ceasefire by day with its 95% band (see ``survival_curve``)."""
+        return survival_curve(self.outcomes["collapse_day"].to_numpy(dtype=float, na_value=-1),
+                              self.config.horizon_days)
+
+    def summary(self) -> dict:
+        """Headline figures with 95% confidence intervals."""
+        return summarize(self.outcomes, self.config.horizon_days)
+
+
+def summarize(df: pd.DataFrame, horizon_days: int) -> dict:
+    """Headline figures of an outcome table with 95% confidence intervals (plain JSON-able dict)."""
+    n = len(df)
+    k = int(df["collapsed"].sum())
+    low, high = wilson_interval(k, n)
+    surv = survival_curve(df["collapse_day"].to_numpy(dtype=float, na_value=-1), horizon_days)
+    below = surv.index[surv["survival"] <= 0.5]
+    median = int(surv["day"][below[0]]) if len(below) else None
+    days = df.loc[df["collapsed"], "collapse_day"].to_numpy(dtype=float)
+
+    def mean_ci(col):
+        m, lo, hi = mean_interval(df[col].to_numpy(dtype=float))
+        return {"mean": m, "ci95": [lo, hi]}
+
+    modes = df["failure_mode"].value_counts(normalize=True)
+    return {
+        "n_scenarios": n,
+        "horizon_days": horizon_days,
+        "collapse_probability": {"estimate": k / n if n else math.nan, "ci95": [low, high]},
+        "median_survival_days": median,
+        "median_survival_note": None if median is not None else f"more than half held to day {horizon_days}",
+        "mean_collapse_day_if_collapsed": float(days.mean()) if days.size else None,
+        "max_level_distribution": {str(lv): float((df["max_level"] == lv).mean()) for lv in range(5)},
+        "failure_modes": {str(m): float(modes.get(m, 0.0)) for m in R.FAILURE_MODES},
+        "violations": mean_ci("violations"),
+        "territory_change_km2": mean_ci("territory_change_km2"),
+        "investment_total_bn": mean_ci("investment_total"),
+        "coalition_members_final": mean_ci("coalition_members_final"),
+        "us_engaged_share": float(df["us_engaged"].mean()),
+        "belief_us_final": mean_ci("belief_us_final"),
+        "belief_coalition_final": mean_ci("belief_coalition_final"),
+        "reassurance_final": mean_ci("reassurance_final"),
+    }
+
+
+def _outcome_frame(config: Config, chunk: ChunkResult) -> pd.DataFrame:
+    cols = dict(chunk.outcomes)
+    cols["collapse_day"] = pd.array(np.where(cols["collapse_day"] >= 0, cols["collapse_day"], 0),
+                                    dtype="Int64")
+    cols["collapse_day"][~chunk.outcomes["collapsed"]] = pd.NA
+    cols["failure_mode"] = np.asarray(R.FAILURE_MODES, dtype=object)[cols["failure_mode"]]
+    if config.sampled_keys:
+        params = Params.build(config, chunk.scenarios)
+        for key in config.sampled_keys:
+            cols[key] = decode(key, params[key])
+    return pd.DataFrame(cols, index=pd.Index(chunk.scenarios, name="scenario"))
+
+
+def _trajectory_frame(chunk: ChunkResult) -> pd.DataFrame:
+    n, d = len(chunk.scenarios), len(chunk.days)
+    valid = ~np.isnan(chunk.series["level"])
+    frame = pd.DataFrame({
+        "scenario": np.repeat(chunk.scenarios, d)[valid.ravel()],
+        "day": np.tile(chunk.days, n)[valid.ravel()],
+        **{name: values.ravel()[valid.ravel()] for name, values in chunk.series.items()},
+    })
+    return frame
+
+
+def chunks_of(scenarios: np.ndarray, chunk_size: int) -> Iterable[np.ndarray]:
+    for start in range(0, len(scenarios), chunk_size):
+        yield scenarios[start:start + chunk_size]
+
+
+def run_batch(config: Config, scenarios=None, chunk_size: int | None = None, trajectories: bool = False,
+              trajectory_every: int = 1, progress: bool | None = None) -> BatchResult:
+    """Run scenarios (default ``range(config.n_scenarios)``) chunk by chunk; returns their outcomes.
+
+    ``trajectories=True`` also returns per-day series (every ``trajectory_every`` days) as a long table
+    (scenario, day, series...): about 150 bytes per scenario-day recorded, so keep it for small batches.
+    ``progress`` shows a bar on stderr (default: when stderr is a terminal).
+    """
+    scenarios = np.arange(config.n_scenarios) if scenarios is None else np.asarray(scenarios, dtype=np.int64)
+    if scenarios.size and (scenarios.min() < 0 or scenarios.max() >= config.n_scenarios):
+        raise ValueError(f"scenario indices must lie in [0, {config.n_scenarios}); the design has "
+                         f"n_scenarios={config.n_scenarios}")
+    chunk_size = chunk_size or config.chunk_size
+    if progress is None:
+        progress = sys.stderr.isatty()
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(scenarios) * config.horizon_days, unit="scen-day", unit_scale=True,
+                   desc="ceasefire-sim", file=sys.stderr)
+    started = time.perf_counter()
+    frames, traj = [], []
+    for chunk_scenarios in chunks_of(scenarios, chunk_size):
+        on_day = None
+        if bar is not None:
+            size = len(chunk_scenarios)
+
+            def on_day(_running, size=size):
+                bar.update(size)
+        chunk = run_chunk(config, chunk_scenarios, trajectories, trajectory_every, on_day)
+        frames.append(_outcome_frame(config, chunk))
+        if trajectories:
+            traj.append(_trajectory_frame(chunk))
+    if bar is not None:
+        bar.close()
+    elapsed = time.perf_counter() - started
+    empty = pd.DataFrame(columns=list(OUTCOMES), index=pd.Index([], name="scenario", dtype=np.int64))
+    outcomes_df = pd.concat(frames) if frames else empty
+    trajectories_df = (pd.concat(traj, ignore_index=True) if traj else None) if trajectories else None
+    return BatchResult(config, outcomes_df, trajectories_df, elapsed,
+                       {"scenario_days": int(len(scenarios) * config.horizon_days)})
+
+
+__all__ = ["BatchResult", "run_batch", "run_chunk", "summarize", "survival_curve", "State"]

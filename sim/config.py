@@ -1,0 +1,313 @@
+"""Configuration: the typed Hydra schema, composition, and the frozen validated ``Config`` the core uses.
+
+The Hydra schema is generated from ``sim.parameters.PARAMS`` and registered in the ConfigStore as
+``base_config``; YAML files in ``configs/`` hold values only. ``compose_config(overrides)`` composes with
+Hydra and returns a ``Config``: plain Python, frozen, validated, with no OmegaConf inside. Every numeric
+parameter is either a number or a distribution ``{dist: uniform|beta|triangular|truncnormal|choice, ...}``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, make_dataclass
+from pathlib import Path
+from typing import Any
+
+from sim.parameters import GROUPS, PARAM_BY_KEY, PARAMS, ParamSpec
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+EXPERIMENT_DIR = Path(__file__).resolve().parent.parent / "experiments"
+
+# Top-level run settings: name -> (default, low, high, meaning).
+RUN_SETTINGS: dict[str, tuple[int, int, int, str]] = {
+    "seed": (20250106, 0, 2**63 - 1, "root of every random stream"),
+    "n_scenarios": (10000, 1, 10**9, "scenarios in the design (Latin hypercube size)"),
+    "horizon_days": (1095, 1, 36500, "days simulated after the ceasefire"),
+    "chunk_size": (10000, 1, 10**7, "scenarios stepped together (bounds memory)"),
+    "collapse_level": (3, 1, 4, "escalation level at which the ceasefire counts as collapsed"),
+}
+DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
+    "uniform": ("low", "high"),
+    "beta": ("a", "b", "low", "high"),
+    "triangular": ("low", "mode", "high"),
+    "truncnormal": ("mean", "sd", "low", "high"),
+    "choice": ("values",),
+}
+_OPTIONAL = {"beta": {"low": 0.0, "high": 1.0}}
+
+
+class ConfigError(ValueError):
+    """A configuration value that is not allowed; the message names the key, the value and what is allowed."""
+
+
+# ------------------------------------------------------------------------------------------ specs
+@dataclass(frozen=True)
+class Spec:
+    """A parameter's value: ``dist == "fixed"`` with ``args == (value,)``, or a distribution and its args."""
+
+    dist: str
+    args: tuple
+
+    @property
+    def fixed(self) -> bool:
+        return self.dist == "fixed"
+
+    @property
+    def value(self):
+        if not self.fixed:
+            raise ValueError(f"a {self.dist} distribution has no single value")
+        return self.args[0]
+
+    def support(self) -> tuple[float, float]:
+        """Smallest and largest value the spec can produce (numeric specs)."""
+        if self.fixed:
+            return self.args[0], self.args[0]
+        named = dict(zip(DISTRIBUTIONS[self.dist], self.args, strict=True))
+        return named["low"], named["high"]
+
+    def to_plain(self):
+        """Number, string or dict, as written in YAML."""
+        if self.fixed:
+            return self.args[0]
+        out = {"dist": self.dist}
+        out.update(zip(DISTRIBUTIONS[self.dist], self.args, strict=True))
+        if self.dist == "choice":
+            out["values"] = list(out["values"])
+        return out
+
+
+# ------------------------------------------------------------------------------------------ config
+@dataclass(frozen=True)
+class Config:
+    """A validated run configuration: run settings and one ``Spec`` per model parameter (``group.name``)."""
+
+    seed: int
+    n_scenarios: int
+    horizon_days: int
+    chunk_size: int
+    collapse_level: int
+    preset: str
+    specs: tuple[tuple[str, Spec], ...] = field(repr=False)
+
+    def spec(self, key: str) -> Spec:
+        for k, s in self.specs:
+            if k == key:
+                return s
+        raise KeyError(key)
+
+    def __getitem__(self, key: str):
+        """Fixed value of ``group.name`` (or its Spec if it is a distribution)."""
+        s = self.spec(key)
+        return s.value if s.fixed else s
+
+    def __getattr__(self, group: str):
+        if group in GROUPS:
+            return _GroupView(self, group)
+        raise AttributeError(group)
+
+    @property
+    def sampled_keys(self) -> tuple[str, ...]:
+        """Keys of the parameters given as distributions."""
+        return tuple(k for k, s in self.specs if not s.fixed)
+
+    def to_dict(self) -> dict:
+        """Plain nested dict (groups of values), as YAML would hold it."""
+        out: dict[str, Any] = {name: getattr(self, name) for name in RUN_SETTINGS}
+        out["preset"] = self.preset
+        for key, s in self.specs:
+            group, name = key.split(".")
+            out.setdefault(group, {})[name] = s.to_plain()
+        return out
+
+    def replace(self, **changes) -> Config:
+        """A new validated config with changes: run settings by name, parameters by ``group__name``."""
+        raw = self.to_dict()
+        for k, v in changes.items():
+            if "__" in k:
+                group, name = k.split("__", 1)
+                if group not in raw or not isinstance(raw[group], dict):
+                    raise ConfigError(f"unknown key {group}.{name}")
+                raw[group][name] = v
+            else:
+                raw[k] = v
+        return validate(raw)
+
+
+@dataclass(frozen=True)
+class _GroupView:
+    config: Config
+    group: str
+
+    def __getattr__(self, name: str):
+        return self.config[f"{self.group}.{name}"]
+
+
+# ------------------------------------------------------------------------------------------ validation
+def _number(key, value, *, integer=False):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        kind = "an integer" if integer else "a number"
+        also = " or a distribution {dist: ..., ...}" if key in PARAM_BY_KEY else ""
+        raise ConfigError(f"{key}={value!r} must be {kind}{also}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{key}={value!r} must be finite")
+    if integer and float(value) != int(value):
+        raise ConfigError(f"{key}={value!r} must be a whole number")
+    return int(value) if integer else float(value)
+
+
+def _check_range(key, value, low, high):
+    if not (low <= value <= high):
+        raise ConfigError(f"{key}={value!r} is outside [{low:g}, {high:g}]")
+
+
+def _parse_spec(p: ParamSpec, raw) -> Spec:
+    key = p.key
+    if isinstance(raw, dict):
+        raw = dict(raw)
+        dist = raw.pop("dist", None)
+        if dist not in DISTRIBUTIONS:
+            raise ConfigError(f"{key}: distribution {dist!r} is unknown; allowed: {', '.join(DISTRIBUTIONS)}")
+        if (p.kind == "choice") != (dist == "choice"):
+            allowed = "choice" if p.kind == "choice" else "uniform, beta, triangular, truncnormal"
+            raise ConfigError(f"{key}: distribution {dist!r} does not fit this parameter; allowed: {allowed}")
+        names = DISTRIBUTIONS[dist]
+        for name, default in _OPTIONAL.get(dist, {}).items():
+            raw.setdefault(name, default)
+        unknown = sorted(set(raw) - set(names))
+        missing = [n for n in names if n not in raw]
+        if unknown:
+            raise ConfigError(f"{key}: unknown argument(s) {unknown} for {dist}; allowed: {', '.join(names)}")
+        if missing:
+            raise ConfigError(f"{key}: {dist} needs {', '.join(missing)}")
+        if dist == "choice":
+            values = raw["values"]
+            if not isinstance(values, (list, tuple)) or not values:
+                raise ConfigError(f"{key}.values={values!r} must be a non-empty list")
+            for v in values:
+                if v not in p.choices:
+                    raise ConfigError(f"{key}: choice value {v!r} is not one of {', '.join(p.choices)}")
+            return Spec("choice", (tuple(values),))
+        args = {n: _number(f"{key}.{n}", raw[n]) for n in names}
+        low, high = args["low"], args["high"]
+        if not low < high:
+            raise ConfigError(f"{key}: low={low:g} must be below high={high:g}")
+        _check_range(f"{key}.low", low, p.low, p.high)
+        _check_range(f"{key}.high", high, p.low, p.high)
+        if dist == "beta" and not (args["a"] > 0 and args["b"] > 0):
+            raise ConfigError(f"{key}: beta needs a > 0 and b > 0, got a={args['a']:g}, b={args['b']:g}")
+        if dist == "triangular" and not (low <= args["mode"] <= high):
+            raise ConfigError(f"{key}.mode={args['mode']:g} is outside [{low:g}, {high:g}]")
+        if dist == "truncnormal" and not args["sd"] > 0:
+            raise ConfigError(f"{key}.sd={args['sd']:g} must be > 0")
+        return Spec(dist, tuple(args[n] for n in names))
+    if p.kind == "choice":
+        if raw not in p.choices:
+            raise ConfigError(f"{key}={raw!r} is not allowed; allowed: {', '.join(p.choices)}")
+        return Spec("fixed", (raw,))
+    value = _number(key, raw, integer=p.kind == "int")
+    _check_range(key, value, p.low, p.high)
+    return Spec("fixed", (value,))
+
+
+def validate(raw: dict) -> Config:
+    """Turn a plain nested dict (as composed by Hydra) into a validated ``Config``; raises ConfigError."""
+    raw = dict(raw)
+    allowed_top = set(RUN_SETTINGS) | {"preset"} | set(GROUPS)
+    unknown = sorted(set(raw) - allowed_top - {"defaults", "hydra", "experiment", "output", "shard", "shards"})
+    if unknown:
+        raise ConfigError(f"unknown key(s) {unknown}; allowed top-level keys: {', '.join(sorted(allowed_top))}")
+    settings = {}
+    for name, (default, low, high, _) in RUN_SETTINGS.items():
+        value = _number(name, raw.get(name, default), integer=True)
+        _check_range(name, value, low, high)
+        settings[name] = value
+    specs = []
+    for group in GROUPS:
+        values = raw.get(group) or {}
+        if not isinstance(values, dict):
+            raise ConfigError(f"{group}={values!r} must be a group of parameters")
+        known = {p.name for p in PARAMS if p.group == group}
+        extra = sorted(set(values) - known)
+        if extra:
+            raise ConfigError(f"unknown key {group}.{extra[0]}; allowed keys in {group}: {', '.join(sorted(known))}")
+    for p in PARAMS:
+        specs.append((p.key, _parse_spec(p, (raw.get(p.group) or {}).get(p.name, p.default))))
+    config = Config(**settings, preset=str(raw.get("preset", "custom")), specs=tuple(specs))
+    _check_consistency(config)
+    return config
+
+
+def _check_consistency(config: Config) -> None:
+    review = config.spec("us.review_day")
+    if review.dist != "choice" and review.support()[1] > config.horizon_days:
+        raise ConfigError(f"us.review_day={review.to_plain()} is past horizon_days={config.horizon_days}; "
+                          f"allowed: 0 (no review) to {config.horizon_days}")
+
+
+# ------------------------------------------------------------------------------------------ Hydra schema
+def _group_dataclass(group: str):
+    fields = [(p.name, Any, field(default=p.default)) for p in PARAMS if p.group == group]
+    return make_dataclass(f"{group.capitalize()}Schema", fields)
+
+
+def _schema():
+    fields: list = [(name, int, field(default=default)) for name, (default, *_rest) in RUN_SETTINGS.items()]
+    fields.append(("preset", str, field(default="custom")))
+    for group in GROUPS:
+        cls = _group_dataclass(group)
+        fields.append((group, cls, field(default_factory=cls)))
+    return make_dataclass("CeasefireSchema", fields)
+
+
+Schema = _schema()
+_registered = False
+
+
+def register_schema() -> None:
+    """Register the schema in Hydra's ConfigStore as ``base_config`` (idempotent)."""
+    global _registered
+    if _registered:
+        return
+    from hydra.core.config_store import ConfigStore
+
+    ConfigStore.instance().store(name="base_config", node=Schema)
+    _registered = True
+
+
+def from_omegaconf(cfg) -> Config:
+    """Validated ``Config`` from a composed OmegaConf object (the only place OmegaConf is read)."""
+    from omegaconf import OmegaConf
+
+    return validate(OmegaConf.to_container(cfg, resolve=True))
+
+
+def _explain(exc: Exception) -> str:
+    """One clear line out of Hydra's and OmegaConf's composition errors."""
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    if "not in struct" in text or "Key '" in text and "not in" in text:
+        key = text.split("full_key: ")[-1].splitlines()[0] if "full_key: " in text else first
+        return f"unknown key {key.strip()}"
+    if "could not be converted" in text or "Value '" in text:
+        key = text.split("full_key: ")[-1].splitlines()[0].strip() if "full_key: " in text else "?"
+        return f"{key}: {first}"
+    return first
+
+
+def compose_config(overrides: list[str] | None = None) -> Config:
+    """Compose ``configs/config.yaml`` with Hydra overrides and return the validated, frozen ``Config``."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    register_schema()
+    overrides = list(overrides or [])
+    if GlobalHydra.instance().is_initialized():
+        GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+            cfg = compose(config_name="config", overrides=overrides)
+    except ConfigError:
+        raise
+    except Exception as exc:  # Hydra raises several exception types for bad overrides
+        raise ConfigError(_explain(exc)) from None
+    return from_omegaconf(cfg)

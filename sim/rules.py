@@ -1,0 +1,301 @@
+"""The model's rules: pure functions over arrays with a leading scenario axis.
+
+Each rule is written once, here. The batch engine (``sim.engine``) calls them on N scenarios at a time;
+the Mesa agents (``sim.agents``) call the very same functions on arrays of one scenario. Shapes use
+N for scenarios and M for coalition member slots. Nothing here draws random numbers: uniforms come in as
+arguments, drawn by the caller from the named counter-based streams of ``sim.rng``.
+
+Utilities are in abstract units with the status quo (hold) at 0; strengths in thousand troops; time in days.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# ---------------------------------------------------------------------------------------------- constants
+HOLD, INCIDENT, PROBE, OFFENSIVE, CLASH = 0, 1, 2, 3, 4
+LEVEL_NAMES = ("quiet", "incidents", "probe", "offensive", "direct clash")
+ACTIONS = ("hold", "incidents", "probe", "offensive")
+
+FAILURE_NONE, FAILURE_OFFENSIVE, FAILURE_CLASH, FAILURE_SPIRAL = 0, 1, 2, 3
+FAILURE_MODES = ("none", "offensive", "clash", "spiral")
+
+RULE_LEAD, RULE_MAJORITY, RULE_UNANIMITY = 0, 1, 2
+REGIME_NONE, REGIME_OBSERVERS, REGIME_US_LED = 0, 1, 2
+
+# Detection and attribution by monitoring regime: rows none, observers, us_led; columns
+# (detect an incident, detect a probe, attribute a detected violation). Assumptions informed by the OSCE SMM
+# (which recorded many violations but seldom attributed them) and by the ISR a US-led mission brings.
+MONITORING_TABLE = np.array(
+    [
+        [0.00, 0.00, 0.00],
+        [0.50, 0.70, 0.35],
+        [0.90, 0.98, 0.90],
+    ]
+)
+# Share of russia.sanctions_snapback an attributed action adds (hold, incident, probe): incidents cost Russia
+# diplomatically (russia.incident_cost), not in sanctions; an offensive restores full pressure instead.
+SNAPBACK_SHARE = np.array([0.0, 0.0, 1.0, 0.0])
+# Tension added by each of Russia's actions (hold, incident, probe, offensive) before decay.
+TENSION_BY_ACTION = np.array([0.0, 0.5, 1.0, 2.0])
+# A Ukrainian defensive engagement of a probe lasts this long (days) in the Lanchester sub-model.
+ENGAGEMENT_DAYS = 1.0
+# Troops per unit of the coalition's response cost to Russia (russia.response_cost_coalition is per 25k).
+RESPONSE_COST_TROOPS_K = 25.0
+# Recent violence above which a collapse counts as the end of an escalation spiral (mean level, see ODD).
+SPIRAL_VIOLENCE = 0.5
+
+
+# ---------------------------------------------------------------------------------- beliefs (Beta-Bernoulli)
+def beta_prior(credibility, concentration):
+    """Beta(alpha, beta) prior with mean ``credibility`` and alpha + beta = ``concentration``; (N,) each."""
+    return credibility * concentration, (1.0 - credibility) * concentration
+
+
+def beta_mean(a, b):
+    """Posterior mean a / (a + b)."""
+    return a / (a + b)
+
+
+def beta_sd(a, b):
+    """Posterior standard deviation of Beta(a, b)."""
+    s = a + b
+    return np.sqrt(a * b / (s * s * (s + 1.0)))
+
+
+def beta_update(a, b, success, failure):
+    """Beta-Bernoulli update: add observed responses to alpha and non-responses to beta."""
+    return a + success, b + failure
+
+
+def act_probability(resolve, binding):
+    """Probability of acting once binding obligations remove a share of the remaining reluctance."""
+    return 1.0 - (1.0 - resolve) * (1.0 - binding)
+
+
+def review_factor(day, review_day, lapse, window_days):
+    """Probability that the US commitment is still in force over the coming window, seen on ``day``.
+
+    Before a known review date the lapse risk weighs in as the date comes within ``window_days``;
+    no review (``review_day`` 0) or a past review gives 1. (N,).
+    """
+    ahead = (review_day > 0) & (day < review_day)
+    overlap = np.clip((day + window_days - review_day) / window_days, 0.0, 1.0)
+    return np.where(ahead, 1.0 - lapse * overlap, 1.0)
+
+
+# -------------------------------------------------------------------------------------- phase 1: Russia
+def quick_win_probability(attack_k, defence_k, ratio50, steepness):
+    """P(quick victory) = R^k / (R^k + R50^k) with R the local force ratio (denial); (N,)."""
+    ratio = attack_k / np.maximum(defence_k, 1e-9)
+    return 1.0 / (1.0 + (ratio50 / np.maximum(ratio, 1e-12)) ** steepness)
+
+
+def regeneration(strength_k, capacity_k, rate_per_day, drag):
+    """Daily strength gain closing the gap to capacity, slowed by ``drag`` in [0, 1]; (N,) thousand troops."""
+    return rate_per_day * (1.0 - drag) * (capacity_k - strength_k)
+
+
+def power_shift_rate(ru_strength, ru_gain, defence_k, defence_gain):
+    """Daily growth rate of log(defence / attack): positive when the balance shifts towards Ukraine."""
+    return defence_gain / np.maximum(defence_k, 1e-9) - ru_gain / np.maximum(ru_strength, 1e-9)
+
+
+def coalition_coverage(forward_k, line_cover_k):
+    """Share of the line of contact covered by coalition forward troops, in [0, 1]."""
+    return np.minimum(1.0, forward_k / line_cover_k)
+
+
+def offensive_utility(p_quick, p_quick_future, value, long_war_share, long_war_cost, preventive_weight,
+                      status_quo_value, expected_response_cost, snapback_cost, tension_push):
+    """Russia's expected utility of a renewed offensive relative to holding; (N,).
+
+    Gains: quick victory with p_quick, else a share of the gains at the cost of a long war; the preventive
+    motive adds the quick-victory chance Russia expects to lose by waiting (Powell 2006). Costs: the status
+    quo given up, expected guarantor responses (by Russia's beliefs), sanctions snapback.
+    """
+    war = value * (p_quick + (1.0 - p_quick) * long_war_share) - (1.0 - p_quick) * long_war_cost
+    preventive = preventive_weight * value * np.maximum(p_quick - p_quick_future, 0.0)
+    return war + preventive - status_quo_value - expected_response_cost - snapback_cost + tension_push
+
+
+def russia_utilities(*, incident_value, probe_value, offensive, info_value, tension_push, retaliation_cost,
+                     attribution_incident, attribution_probe, incident_cost, probe_response_cost, clash_risk_cost):
+    """Utilities (N, 4) of hold, incidents, probe, offensive; hold is 0 by normalisation."""
+    u_incident = incident_value + tension_push - retaliation_cost - attribution_incident * incident_cost
+    u_probe = (probe_value + info_value + tension_push - retaliation_cost
+               - attribution_probe * probe_response_cost - clash_risk_cost)
+    return np.stack([np.zeros_like(u_incident), u_incident, u_probe, offensive], axis=1)
+
+
+def logit_probabilities(utilities, rationality):
+    """Quantal response: softmax of rationality * utilities over the last axis; (N, K)."""
+    z = rationality[:, None] * utilities
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def sample_choice(probs, u):
+    """Index of the category whose cumulative probability first exceeds ``u``; (N,) int."""
+    cum = np.cumsum(probs, axis=1)
+    return np.minimum((u[:, None] >= cum).sum(axis=1), probs.shape[1] - 1)
+
+
+# ----------------------------------------------------------------------------------- phase 2: monitoring
+def monitoring_rates(regime, access, us_attention):
+    """(detect incident, detect probe, attribute) probabilities per scenario, each (N,).
+
+    Detection scales with monitors' access; US-led ISR also with US attention (half of it fixed).
+    """
+    table = MONITORING_TABLE[regime]
+    isr = np.where(regime == REGIME_US_LED, 0.5 + 0.5 * us_attention, 1.0)
+    scale = access * isr
+    return table[:, 0] * scale, table[:, 1] * scale, table[:, 2] * np.where(regime == REGIME_NONE, 0.0, 1.0)
+
+
+def monitor(action, det_incident, det_probe, attribution, u_detect, u_attribute):
+    """Detected and attributed violations (N,) bool each. An offensive is always both."""
+    p_detect = np.where(action == INCIDENT, det_incident, np.where(action == PROBE, det_probe, 0.0))
+    offensive = action >= OFFENSIVE
+    detected = offensive | ((action >= INCIDENT) & (u_detect < p_detect))
+    attributed = offensive | (detected & (u_attribute < attribution))
+    return detected, attributed
+
+
+# -------------------------------------------------------------------------------------- phase 3: Ukraine
+def ukraine_retaliates(action, posture, u):
+    """Ukraine returns fire after incidents or a probe with probability ``posture``; (N,) bool."""
+    return (action >= INCIDENT) & (action <= PROBE) & (u < posture)
+
+
+def tension_update(tension, action, retaliated, persistence, retaliation_tension):
+    """Escalation pressure: decays, rises with Russia's violations and Ukraine's retaliation; (N,) >= 0."""
+    return tension * persistence + TENSION_BY_ACTION[action] + retaliation_tension * retaliated
+
+
+# ----------------------------------------------------------------------------------- phase 4: guarantors
+def us_acts(triggered, act_prob, u):
+    """The US backstop activates on a triggering attack with its true probability of acting; (N,) bool."""
+    return triggered & (u < act_prob)
+
+
+def member_act_probability(member_resolve, binding, support, hit, automaticity):
+    """Each member's probability of being willing to respond; (k, M).
+
+    Resolve strengthened by binding obligations, scaled by domestic support (half fixed), and made more
+    automatic when the member's troops were attacked (tripwire).
+    """
+    p = act_probability(member_resolve, binding[:, None]) * (0.5 + 0.5 * support)
+    return np.where(hit[:, None], 1.0 - (1.0 - p) * (1.0 - automaticity[:, None]), p)
+
+
+def member_willingness(p_willing, active, correlation, u_common, u_pick, u_own):
+    """Willing members (k, M): each follows the common shock with prob ``correlation``, else its own draw.
+
+    The mixture keeps each member's marginal probability exact while correlating members' choices.
+    """
+    u = np.where(u_pick < correlation[:, None], u_common[:, None], u_own)
+    return active & (u < p_willing)
+
+
+def coalition_decision(rule, willing, active, u_veto, veto_propensity):
+    """Coalition response under its decision rule; returns (responds (k,), participates (k, M)).
+
+    Lead nation: the first active member decides and willing members join. Majority: more than half of the
+    active members willing; willing members act. Unanimity: no unwilling member blocks (each blocks with
+    ``veto_propensity``); then every active member takes part (broader, more cohesive).
+    """
+    n_active = active.sum(axis=1)
+    lead = np.argmax(active, axis=1)
+    lead_willing = willing[np.arange(len(rule)), lead] & (n_active > 0)
+    majority = 2 * willing.sum(axis=1) > n_active
+    blocks = active & ~willing & (u_veto < veto_propensity[:, None])
+    unanimous = (n_active > 0) & ~blocks.any(axis=1)
+    responds = np.select([rule == RULE_LEAD, rule == RULE_MAJORITY], [lead_willing, majority], unanimous)
+    joins = np.where((rule == RULE_UNANIMITY)[:, None], active, willing)
+    return responds, responds[:, None] & joins
+
+
+def decision_delay(rule, lead_days, majority_days, unanimity_days):
+    """Days from trigger to the coalition's decision under each scenario's rule; (N,) int."""
+    return np.select([rule == RULE_LEAD, rule == RULE_MAJORITY], [lead_days, majority_days], unanimity_days)
+
+
+# -------------------------------------------------------------------------------------- phase 5: combat
+def lanchester_square(red, blue, red_rate, blue_rate, days):
+    """Exact solution of Lanchester's square law over ``days``; returns (red, blue) after, clipped at 0.
+
+    dR/dt = -blue_rate * B and dB/dt = -red_rate * R, so red_rate * R^2 - blue_rate * B^2 is conserved;
+    the side with the smaller fighting strength is annihilated when the invariant says so.
+    """
+    g = np.sqrt(red_rate * blue_rate)
+    ch, sh = np.cosh(g * days), np.sinh(g * days)
+    r_ratio = np.sqrt(blue_rate / np.maximum(red_rate, 1e-300))
+    b_ratio = np.sqrt(red_rate / np.maximum(blue_rate, 1e-300))
+    red_t = red * ch - r_ratio * blue * sh
+    blue_t = blue * ch - b_ratio * red * sh
+    invariant = red_rate * red**2 - blue_rate * blue**2
+    red_out = np.where(red_t <= 0, 0.0, np.where(blue_t <= 0, np.sqrt(np.maximum(invariant, 0) / np.maximum(
+        red_rate, 1e-300)), red_t))
+    blue_out = np.where(blue_t <= 0, 0.0, np.where(red_t <= 0, np.sqrt(np.maximum(-invariant, 0) / np.maximum(
+        blue_rate, 1e-300)), blue_t))
+    return red_out, blue_out
+
+
+def ground_taken_km2(red, blue, red_rate, blue_rate, frontage_km, advance_km):
+    """Ground the attacker takes in an engagement: frontage times advance scaled by square-law superiority."""
+    superiority = 1.0 - blue_rate * blue**2 / np.maximum(red_rate * red**2, 1e-300)
+    return frontage_km * advance_km * np.clip(superiority, 0.0, 1.0)
+
+
+# ------------------------------------------------------------------------------------ phase 7: slow variables
+def decay_factor(halflife_days):
+    """Daily persistence of an exponentially weighted average with the given half-life."""
+    return 0.5 ** (1.0 / halflife_days)
+
+
+def guarantee_index(p_us, p_coalition):
+    """Probability that at least one guarantor acts, as the public believes; in [0, 1]."""
+    return 1.0 - (1.0 - p_us) * (1.0 - p_coalition)
+
+
+def security_index(guarantee, violence, violence_scale):
+    """Investors' security index: the guarantee discounted by recent violence; in [0, 1]."""
+    return guarantee * np.exp(-violence / violence_scale)
+
+
+def reassurance_index(p_us, p_coalition, troop_share, collapsed):
+    """Eastern-flank reassurance: guarantee credibility with the force still in place; halves on collapse."""
+    return guarantee_index(p_us, p_coalition * troop_share) * np.where(collapsed, 0.5, 1.0)
+
+
+def investment_flow(security, max_bn_per_day, elasticity):
+    """Reconstruction investment per day ($bn), rising with security."""
+    return max_bn_per_day * security**elasticity
+
+
+def member_support_update(support, baseline, recovery, cost_per_day, deployed, violence, violence_sensitivity,
+                          shock):
+    """Members' domestic support (k or N, M): reverts to baseline, eroded by costs, violence and shocks."""
+    drift = recovery[:, None] * (baseline - support) - cost_per_day * deployed
+    new = support + drift - violence_sensitivity[:, None] * violence[:, None] - shock
+    return np.clip(new, 0.0, 1.0)
+
+
+def attention_update(attention, mean, reversion, volatility, u):
+    """US attention: mean-reverting random walk with uniform shocks of the given standard deviation."""
+    shock = volatility * np.sqrt(12.0) * (u - 0.5)
+    return np.clip(attention + reversion * (mean - attention) + shock, 0.0, 1.0)
+
+
+# ------------------------------------------------------------------------------- phase 8: escalation, status
+def escalation_level(action, clash):
+    """Today's rung of the ladder: Russia's action, or 4 when Russian and guarantor forces fought."""
+    return np.where(clash, CLASH, action)
+
+
+def failure_mode(level, violence):
+    """How a collapse came about: clash (level 4), a spiral (after sustained violence) or an offensive."""
+    return np.where(level >= CLASH, FAILURE_CLASH, np.where(violence >= SPIRAL_VIOLENCE, FAILURE_SPIRAL,
+                                                             FAILURE_OFFENSIVE))

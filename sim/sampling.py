@@ -1,0 +1,102 @@
+"""Per-scenario parameter values: fixed values broadcast, distributions by Latin hypercube sampling.
+
+For each parameter given as a distribution, the design of ``n_scenarios`` scenarios is split into
+``n_scenarios`` equal-probability strata; a permutation drawn from the counter-based streams assigns one
+stratum to each scenario and a jittered point inside it is mapped through the inverse CDF (McKay, Beckman
+and Conover 1979). The value of scenario i depends only on (seed, n_scenarios, i, parameter key), never on
+which chunk or subset of scenarios is being run.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from scipy import special
+
+from sim.config import Config, Spec
+from sim.parameters import PARAM_BY_KEY, PARAMS
+from sim.rng import mix64, stream_key, to_unit
+
+
+@lru_cache(maxsize=256)
+def _strata(seed: int, n: int, key: str) -> np.ndarray:
+    """Stratum (0..n-1) of every scenario of the design for one parameter; (n,) int64, read-only."""
+    with np.errstate(over="ignore"):
+        bits = mix64(stream_key(seed, "lhs/" + key) ^ np.arange(n, dtype=np.uint64))
+    order = np.argsort(bits, kind="stable")
+    ranks = np.empty(n, dtype=np.int64)
+    ranks[order] = np.arange(n, dtype=np.int64)
+    ranks.flags.writeable = False
+    return ranks
+
+
+def lhs_unit(seed: int, n: int, key: str, scenarios: np.ndarray) -> np.ndarray:
+    """Latin hypercube coordinates in (0, 1) of the given scenarios for one parameter; (len(scenarios),)."""
+    scenarios = np.asarray(scenarios, dtype=np.int64)
+    with np.errstate(over="ignore"):
+        jitter = to_unit(mix64(stream_key(seed, "lhs-jitter/" + key) ^ scenarios.astype(np.uint64)))
+    return (_strata(seed, n, key)[scenarios] + jitter) / n
+
+
+def inverse_cdf(spec: Spec, u: np.ndarray) -> np.ndarray:
+    """Map uniform (0, 1) coordinates through the inverse CDF of a distribution spec."""
+    a = spec.args
+    if spec.dist == "uniform":
+        low, high = a
+        return low + u * (high - low)
+    if spec.dist == "beta":
+        alpha, beta, low, high = a
+        return low + special.betaincinv(alpha, beta, u) * (high - low)
+    if spec.dist == "triangular":
+        low, mode, high = a
+        cut = (mode - low) / (high - low)
+        left = low + np.sqrt(u * (high - low) * (mode - low))
+        right = high - np.sqrt((1.0 - u) * (high - low) * (high - mode))
+        return np.where(u < cut, left, right)
+    if spec.dist == "truncnormal":
+        mean, sd, low, high = a
+        lo, hi = special.ndtr((low - mean) / sd), special.ndtr((high - mean) / sd)
+        return np.clip(mean + sd * special.ndtri(lo + u * (hi - lo)), low, high)
+    if spec.dist == "choice":
+        values = a[0]
+        return np.minimum((u * len(values)).astype(np.int64), len(values) - 1)
+    raise ValueError(f"unknown distribution {spec.dist!r}")
+
+
+def _encode(key: str, spec: Spec, n: int) -> np.ndarray:
+    """A fixed value as an (n,) array: floats, rounded ints, or category codes."""
+    p = PARAM_BY_KEY[key]
+    if p.kind == "choice":
+        return np.full(n, p.choices.index(spec.value), dtype=np.int64)
+    if p.kind == "int":
+        return np.full(n, int(spec.value), dtype=np.int64)
+    return np.full(n, float(spec.value))
+
+
+def sample_parameters(config: Config, scenarios: np.ndarray) -> dict[str, np.ndarray]:
+    """Every parameter's value for each scenario: key -> (N,) array (float64, int64 or category code)."""
+    scenarios = np.asarray(scenarios, dtype=np.int64)
+    n = len(scenarios)
+    out: dict[str, np.ndarray] = {}
+    for p in PARAMS:
+        spec = config.spec(p.key)
+        if spec.fixed:
+            out[p.key] = _encode(p.key, spec, n)
+            continue
+        values = inverse_cdf(spec, lhs_unit(config.seed, config.n_scenarios, p.key, scenarios))
+        if p.kind == "choice":
+            codes = np.array([p.choices.index(v) for v in spec.args[0]], dtype=np.int64)
+            values = codes[values]
+        elif p.kind == "int":
+            values = np.rint(values).astype(np.int64)
+        out[p.key] = values
+    return out
+
+
+def decode(key: str, values: np.ndarray):
+    """Readable values of one parameter column: category names for choices, numbers otherwise."""
+    p = PARAM_BY_KEY[key]
+    if p.kind == "choice":
+        return np.asarray(p.choices, dtype=object)[values]
+    return values
