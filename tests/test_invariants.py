@@ -1,0 +1,48 @@
+"""Invariants checked on every step of several presets with sampled parameters."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import compose
+
+from sim.engine import Params, State, initial_state, step
+from sim.rng import Streams
+
+PRESETS = ("coalition_us_backstop", "minsk", "aid_only", "coalition_only", "bluff", "hidden_resolve", "consensus")
+UNCERTAIN = ("us.resolve={dist:beta,a:2,b:2}", "coalition.troops_k={dist:uniform,low:0,high:150}",
+             "russia.rationality={dist:truncnormal,mean:1,sd:0.5,low:0,high:3}",
+             "coalition.decision_rule={dist:choice,values:[lead_nation,majority,unanimity]}")
+
+
+def check_state(s: State, previous: State) -> None:
+    floats = [v for v in vars(s).values() if v.dtype.kind == "f"]
+    for v in floats:
+        assert np.isfinite(v).all()
+    for name in ("sanctions", "us_attention", "member_support"):
+        v = getattr(s, name)
+        assert ((v >= 0) & (v <= 1)).all(), name
+    for name in ("ru_strength_k", "ua_strength_k", "member_troops_k", "tension", "violence", "investment_bn",
+                 "us_a", "us_b", "co_a", "co_b"):
+        assert (getattr(s, name) >= 0).all(), name
+    for name in ("violations", "incidents", "probes", "detected", "attributed", "investment_bn", "max_level",
+                 "us_activations", "co_responses", "clashes"):
+        assert (getattr(s, name) >= getattr(previous, name)).all(), name
+    assert (s.collapsed >= previous.collapsed).all()  # collapse is absorbing
+    assert (s.detected <= s.violations).all() and (s.attributed <= s.detected).all()
+    assert (~s.member_active <= (s.member_troops_k == 0)).all()  # withdrawn members have no troops
+    assert (s.member_active <= previous.member_active).all()  # members never come back
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_invariants_hold_on_every_step(preset):
+    config = compose("n_scenarios=300", "horizon_days=400", f"scenario={preset}", *UNCERTAIN)
+    scenarios = np.arange(config.n_scenarios)
+    params, streams = Params.build(config, scenarios), Streams(config.seed, scenarios)
+    state = initial_state(params, streams)
+    for day in range(1, config.horizon_days + 1):
+        new, today = step(state, params, streams, day)
+        assert ((today.probs >= 0) & (today.probs <= 1)).all()
+        np.testing.assert_allclose(today.probs.sum(axis=1), 1.0, rtol=1e-12)
+        check_state(new, state)
+        state = new
