@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import inspect
+import re
+from pathlib import Path
 
 import pytest
 
@@ -71,3 +73,13 @@ def test_preset_table_shows_what_each_preset_changes():
     row = next(line for line in table.splitlines() if line.startswith("| `monitoring.access` |"))
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert cells[1] == "1" and cells[2 + docs.preset_names().index("minsk")] == "0.6"
+
+
+def test_tests_named_in_the_odd_exist(odd_text):
+    """Every `test_...` the ODD cites as checking a pattern is defined in tests/."""
+    defined = set()
+    for path in Path(__file__).parent.glob("test_*.py"):
+        defined |= set(re.findall(r"^def (test_\w+)\(", path.read_text(encoding="utf-8"), flags=re.M))
+    cited = set(re.findall(r"`(test_\w+)`", odd_text))
+    assert cited, "the ODD names no tests"
+    assert not cited - defined, f"docs/ODD.md cites tests that do not exist: {sorted(cited - defined)}"
