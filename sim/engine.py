@@ -30,6 +30,7 @@ import numpy as np
 
 from sim import rules as R
 from sim.config import Config
+from sim.parameters import PARAM_BY_KEY
 from sim.rng import Streams
 from sim.sampling import sample_parameters
 
@@ -54,11 +55,51 @@ class Params:
         return replace(self, values={k: v[rows] for k, v in self.values.items()})
 
     @classmethod
-    def build(cls, config: Config, scenarios: np.ndarray) -> Params:
+    def build(cls, config: Config, scenarios: np.ndarray, values: dict[str, np.ndarray] | None = None) -> Params:
+        """Parameters of ``scenarios`` (positions aligned): the config's values, some replaced by ``values``.
+
+        ``values`` maps a key to an explicit (N,) array, one value per scenario (choices as names or codes),
+        replacing that key's fixed or Latin hypercube value; used to run a given design (e.g. Sobol points).
+        """
         members = config.spec("coalition.members")
         slots = int(round(members.support()[1])) if members.dist != "choice" else 0
-        return cls(sample_parameters(config, scenarios), config.seed, config.horizon_days,
-                   config.collapse_level, max(1, slots))
+        sampled = sample_parameters(config, scenarios)
+        sampled.update(explicit_values(config, values or {}, len(scenarios)))
+        return cls(sampled, config.seed, config.horizon_days, config.collapse_level, max(1, slots))
+
+
+def explicit_values(config: Config, values: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
+    """Validate and encode explicit per-scenario values: key -> (n,) float64, int64 or category code."""
+    out = {}
+    for key, raw in values.items():
+        if key not in PARAM_BY_KEY:
+            raise ValueError(f"unknown parameter {key!r} in explicit values")
+        p, arr = PARAM_BY_KEY[key], np.asarray(raw)
+        if arr.shape != (n,):
+            raise ValueError(f"explicit values of {key} have shape {arr.shape}; expected ({n},), one per scenario")
+        if p.kind == "choice":
+            if arr.dtype.kind in "iu":
+                if arr.size and (arr.min() < 0 or arr.max() >= len(p.choices)):
+                    raise ValueError(f"{key}: codes must lie in [0, {len(p.choices)}); choices: {p.choices}")
+                out[key] = arr.astype(np.int64)
+                continue
+            bad = sorted(set(arr.tolist()) - set(p.choices))
+            if bad:
+                raise ValueError(f"{key}: {bad} not allowed; allowed: {', '.join(p.choices)}")
+            out[key] = np.array([p.choices.index(v) for v in arr.tolist()], dtype=np.int64)
+            continue
+        arr = arr.astype(np.float64)
+        if arr.size and not (np.isfinite(arr).all() and arr.min() >= p.low and arr.max() <= p.high):
+            raise ValueError(f"{key}: explicit values span [{arr.min():g}, {arr.max():g}]; allowed: "
+                             f"[{p.low:g}, {p.high:g}]")
+        out[key] = np.rint(arr).astype(np.int64) if p.kind == "int" else arr
+    members = out.get("coalition.members")
+    high = config.spec("coalition.members").support()[1]
+    if members is not None and members.size and members.max() > high:
+        # Member slots come from the config so that a scenario's arrays do not depend on its chunk.
+        raise ValueError(f"coalition.members: explicit values up to {members.max()} exceed the config's "
+                         f"{high:g}; declare coalition.members as a distribution covering them")
+    return out
 
 
 # ----------------------------------------------------------------------------------------------- state
@@ -145,6 +186,8 @@ class Today:
     ru_losses_k: np.ndarray | None = None
     ua_losses_k: np.ndarray | None = None
     level: np.ndarray | None = None  # today's escalation level 0..4
+    troops_k: np.ndarray | None = None  # coalition troops deployed at the start of the day (thousand)
+    share_active: np.ndarray | None = None  # share of initial members deployed at the start of the day
     investment_bn: np.ndarray | None = None  # today's investment flow
     withdrew: np.ndarray | None = None  # (N, M) members that withdrew today
     beliefs_before: tuple | None = None  # (us mean, coalition mean) before learning
@@ -174,15 +217,19 @@ def coalition_troops(state: State) -> np.ndarray:
     return state.member_troops_k.sum(axis=1)
 
 
-def believed_coalition(state: State, p: Params) -> np.ndarray:
-    """Russia's expected probability that the coalition responds when triggered; (N,)."""
-    return R.act_probability(R.beta_mean(state.co_a, state.co_b), p["coalition.binding"]) * cohesion(state)
+def believed_coalition(state: State, p: Params, share_active: np.ndarray | None = None) -> np.ndarray:
+    """Russia's expected probability that the coalition responds when triggered; (N,).
+
+    ``share_active`` is ``cohesion(state)`` when the caller already has it.
+    """
+    share_active = cohesion(state) if share_active is None else share_active
+    return R.act_probability(R.beta_mean(state.co_a, state.co_b), p["coalition.binding"]) * share_active
 
 
-def security(state: State, p: Params) -> np.ndarray:
+def security(state: State, p: Params, share_active: np.ndarray | None = None) -> np.ndarray:
     """Security index (investors' view): public guarantee beliefs discounted by recent violence; (N,)."""
     p_us = R.act_probability(R.beta_mean(state.us_a, state.us_b), p["us.binding"]) * state.us_committed
-    guarantee = R.guarantee_index(p_us, believed_coalition(state, p))
+    guarantee = R.guarantee_index(p_us, believed_coalition(state, p, share_active))
     return R.security_index(guarantee, state.violence, p["reconstruction.violence_scale"])
 
 
@@ -243,18 +290,16 @@ def initial_state(p: Params, streams: Streams) -> State:
 
 
 # ------------------------------------------------------------------------------------------------ phases
-def _forward_troops(s: State, p: Params) -> np.ndarray:
-    return p["coalition.forward_share"] * coalition_troops(s)
-
-
 def phase_russia(s: State, p: Params, rng: Streams, t: Today) -> None:
     """1. Russia weighs hold, incidents, probe and offensive and draws its action (logit choice)."""
     day = t.day
-    troops = coalition_troops(s)
+    # The coalition's aggregates, summed over members once a day (membership changes only in phase 7).
+    t.troops_k, t.share_active = coalition_troops(s), cohesion(s)
+    troops = t.troops_k
     forward = p["coalition.forward_share"] * troops
     coverage = R.coalition_coverage(forward, p["coalition.line_cover_k"])
     b_us = believed_us(s, p, day)
-    b_co = believed_coalition(s, p)
+    b_co = believed_coalition(s, p, t.share_active)
     # Denial: the local balance an offensive would meet now, and after the projected power shift.
     attack = p["russia.offensive_share"] * s.ru_strength_k
     defence = p["ukraine.front_share"] * s.ua_strength_k + p["coalition.quality"] * forward
@@ -321,12 +366,12 @@ def phase_guarantors(s: State, p: Params, rng: Streams, t: Today) -> None:
     triggered = t.attributed & attack
     t.us_acted = R.us_acts(triggered, us_true_act_probability(s, p), rng.uniform("us_act", day))
     t.us_failed = triggered & ~t.us_acted
-    forward = _forward_troops(s, p)
+    forward = p["coalition.forward_share"] * t.troops_k
     probe_hit = (action == R.PROBE) & (rng.uniform("tripwire", day) < t.extras["p_hit"])
     t.hit = probe_hit | ((action == R.OFFENSIVE) & (forward > 0))
     t.fired_back = t.hit & (rng.uniform("fire_back", day) < p["coalition.tripwire_automaticity"])
     # A probe attributed to Russia puts a coalition decision in motion (one at a time).
-    has_members = s.member_active.any(axis=1)
+    has_members = t.share_active > 0
     t.co_started = triggered & (action == R.PROBE) & (s.co_decision_day < 0) & has_members
     s.co_decision_day = np.where(t.co_started, day + t.extras["delay"], s.co_decision_day)
     s.co_decision_hit = np.where(t.co_started, t.hit, s.co_decision_hit)
@@ -368,7 +413,8 @@ def phase_combat(s: State, p: Params, rng: Streams, t: Today) -> None:
     red = red * s.ru_strength_k
     ua = np.where(probe, p["ukraine.local_share"], np.where(offensive, p["ukraine.front_share"], 0.0))
     ua = ua * s.ua_strength_k
-    coalition = t.fired_back * p["coalition.quality"] * _forward_troops(s, p) * np.where(probe, 0.1, 1.0)
+    forward = p["coalition.forward_share"] * t.troops_k
+    coalition = t.fired_back * p["coalition.quality"] * forward * np.where(probe, 0.1, 1.0)
     blue = ua + coalition
     red_rate = p["russia.attrition_rate"]
     # US engagement on an offensive multiplies the defenders' effectiveness (air power, intelligence).
@@ -402,7 +448,7 @@ def phase_slow(s: State, p: Params, rng: Streams, t: Today) -> None:
         p["russia.sanctions_drag"] * s.sanctions), 0.0)
     persistence = R.decay_factor(p["reconstruction.violence_halflife_days"])
     s.violence = s.violence * persistence + (1.0 - persistence) * t.level
-    t.investment_bn = R.investment_flow(security(s, p), p["reconstruction.max_bn_per_day"],
+    t.investment_bn = R.investment_flow(security(s, p, t.share_active), p["reconstruction.max_bn_per_day"],
                                         p["reconstruction.elasticity"])
     s.investment_bn = s.investment_bn + t.investment_bn
     s.ua_capacity_k = s.ua_capacity_k + p["ukraine.aid_k_per_day"] + t.investment_bn * p[
@@ -410,11 +456,10 @@ def phase_slow(s: State, p: Params, rng: Streams, t: Today) -> None:
     s.ua_strength_k = np.maximum(s.ua_strength_k - t.ua_losses_k + R.regeneration(
         s.ua_strength_k, s.ua_capacity_k, p["ukraine.regen_per_day"], 0.0), 0.0)
     # Members: support moves with costs, violence and the US's behaviour; below the threshold, troops leave.
-    shock = (p["coalition.us_shock"] * t.us_failed)[:, None]
+    pressure = p["coalition.violence_sensitivity"] * s.violence + p["coalition.us_shock"] * t.us_failed
     support = R.member_support_update(s.member_support, s.member_baseline, p["coalition.support_recovery_per_day"],
-                                      s.member_cost, s.member_active, s.violence,
-                                      p["coalition.violence_sensitivity"], shock)
-    s.member_support = np.where(s.member_active, support, s.member_support)
+                                      s.member_cost, pressure)
+    s.member_support = np.where(s.member_active, support, s.member_support)  # withdrawn members' support freezes
     still = s.member_active & (s.member_support >= p["coalition.exit_threshold"][:, None])
     t.withdrew = s.member_active & ~still
     s.member_active = still

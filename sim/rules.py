@@ -131,15 +131,25 @@ def russia_utilities(*, incident_value, probe_value, offensive, info_value, tens
 def logit_probabilities(utilities, rationality):
     """Quantal response: softmax of rationality * utilities over the last axis; (N, K)."""
     z = rationality[:, None] * utilities
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
+    # Column-wise max and sum: numpy's reductions over a short last axis are slow for large N.
+    top = z[:, 0]
+    for k in range(1, z.shape[1]):
+        top = np.maximum(top, z[:, k])
+    e = np.exp(z - top[:, None])
+    total = e[:, 0].copy()
+    for k in range(1, e.shape[1]):
+        total += e[:, k]
+    return e / total[:, None]
 
 
 def sample_choice(probs, u):
     """Index of the category whose cumulative probability first exceeds ``u``; (N,) int."""
-    cum = np.cumsum(probs, axis=1)
-    return np.minimum((u[:, None] >= cum).sum(axis=1), probs.shape[1] - 1)
+    cum = probs[:, 0].copy()
+    choice = (u >= cum).astype(np.int64)
+    for k in range(1, probs.shape[1] - 1):
+        cum += probs[:, k]
+        choice += u >= cum
+    return choice
 
 
 # ----------------------------------------------------------------------------------- phase 2: monitoring
@@ -275,12 +285,11 @@ def investment_flow(security, max_bn_per_day, elasticity):
     return max_bn_per_day * security**elasticity
 
 
-def member_support_update(support, baseline, recovery, cost_per_day, deployed, violence, violence_sensitivity,
-                          shock):
-    """Members' domestic support (k or N, M): reverts to baseline, eroded by costs, violence and shocks."""
-    drift = recovery[:, None] * (baseline - support) - cost_per_day * deployed
-    new = support + drift - violence_sensitivity[:, None] * violence[:, None] - shock
-    return np.clip(new, 0.0, 1.0)
+def member_support_update(support, baseline, recovery, cost_per_day, pressure):
+    """Members' domestic support (N, M) after a day: reverts to baseline at ``recovery`` (N,) per day, eroded by
+    each member's deployment cost (N, M) and by the scenario's common ``pressure`` (N,): violence and shocks."""
+    drift = recovery[:, None] * (baseline - support) - cost_per_day
+    return np.clip(support + drift - pressure[:, None], 0.0, 1.0)
 
 
 def attention_update(attention, mean, reversion, volatility, u):
