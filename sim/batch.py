@@ -18,7 +18,7 @@ import pandas as pd
 
 from sim import rules as R
 from sim.config import Config
-from sim.engine import Params, State, initial_state, step
+from sim.engine import Params, initial_state, step
 from sim.observables import OUTCOMES, SERIES, outcomes, series
 from sim.rng import Streams
 from sim.sampling import decode
@@ -35,6 +35,7 @@ class ChunkResult:
     outcomes: dict[str, np.ndarray]
     series: dict[str, np.ndarray] | None = None
     days: np.ndarray | None = None
+    param_values: dict[str, np.ndarray] | None = None  # explicit values the chunk ran with (key -> (n,))
 
 
 def _record(store: dict[str, np.ndarray], pos: np.ndarray, col: int, values: dict[str, np.ndarray]) -> None:
@@ -43,11 +44,14 @@ def _record(store: dict[str, np.ndarray], pos: np.ndarray, col: int, values: dic
 
 
 def run_chunk(config: Config, scenarios: np.ndarray, trajectories: bool = False, trajectory_every: int = 1,
-              on_day=None) -> ChunkResult:
-    """Run the given scenario indices to the horizon (or collapse); returns their outcomes."""
+              on_day=None, param_values: dict[str, np.ndarray] | None = None) -> ChunkResult:
+    """Run the given scenario indices to the horizon (or collapse); returns their outcomes.
+
+    ``param_values``: explicit per-scenario values (key -> array aligned with ``scenarios``), see ``Params.build``.
+    """
     scenarios = np.asarray(scenarios, dtype=np.int64)
     n, horizon = len(scenarios), config.horizon_days
-    params = Params.build(config, scenarios)
+    params = Params.build(config, scenarios, param_values)
     streams = Streams(config.seed, scenarios)
     state = initial_state(params, streams)
     pos = np.arange(n)  # chunk position of each working row
@@ -87,7 +91,7 @@ def run_chunk(config: Config, scenarios: np.ndarray, trajectories: bool = False,
     live = np.flatnonzero(~finished)
     if live.size:
         save(live)
-    return ChunkResult(scenarios, out, store, rec_days)
+    return ChunkResult(scenarios, out, store, rec_days, param_values)
 
 
 # ------------------------------------------------------------------------------------------------ results
@@ -188,9 +192,10 @@ def _outcome_frame(config: Config, chunk: ChunkResult) -> pd.DataFrame:
                                     dtype="Int64")
     cols["collapse_day"][~chunk.outcomes["collapsed"]] = pd.NA
     cols["failure_mode"] = np.asarray(R.FAILURE_MODES, dtype=object)[cols["failure_mode"]]
-    if config.sampled_keys:
-        params = Params.build(config, chunk.scenarios)
-        for key in config.sampled_keys:
+    explicit = chunk.param_values or {}
+    if config.sampled_keys or explicit:
+        params = Params.build(config, chunk.scenarios, explicit)
+        for key in dict.fromkeys([*config.sampled_keys, *explicit]):
             cols[key] = decode(key, params[key])
     return pd.DataFrame(cols, index=pd.Index(chunk.scenarios, name="scenario"))
 
@@ -211,18 +216,33 @@ def chunks_of(scenarios: np.ndarray, chunk_size: int) -> Iterable[np.ndarray]:
         yield scenarios[start:start + chunk_size]
 
 
-def run_batch(config: Config, scenarios=None, chunk_size: int | None = None, trajectories: bool = False,
-              trajectory_every: int = 1, progress: bool | None = None) -> BatchResult:
-    """Run scenarios (default ``range(config.n_scenarios)``) chunk by chunk; returns their outcomes.
-
-    ``trajectories=True`` also returns per-day series (every ``trajectory_every`` days) as a long table
-    (scenario, day, series...): about 150 bytes per scenario-day recorded, so keep it for small batches.
-    ``progress`` shows a bar on stderr (default: when stderr is a terminal).
-    """
+def _validated_scenarios(config: Config, scenarios, param_values) -> np.ndarray:
     scenarios = np.arange(config.n_scenarios) if scenarios is None else np.asarray(scenarios, dtype=np.int64)
     if scenarios.size and (scenarios.min() < 0 or scenarios.max() >= config.n_scenarios):
         raise ValueError(f"scenario indices must lie in [0, {config.n_scenarios}); the design has "
                          f"n_scenarios={config.n_scenarios}")
+    for key, v in (param_values or {}).items():
+        if len(v) != len(scenarios):
+            raise ValueError(f"param_values[{key!r}] has {len(v)} values for {len(scenarios)} scenarios")
+    return scenarios
+
+
+def _chunk_job(config: Config, scenarios: np.ndarray, trajectories: bool, trajectory_every: int,
+               values: dict | None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """One chunk, run where it is called (in this process or a worker); returns its tables."""
+    chunk = run_chunk(config, scenarios, trajectories, trajectory_every, None, values)
+    return _outcome_frame(config, chunk), (_trajectory_frame(chunk) if trajectories else None)
+
+
+def iter_chunks(config: Config, scenarios=None, chunk_size: int | None = None, trajectories: bool = False,
+                trajectory_every: int = 1, progress: bool | None = None,
+                param_values: dict[str, np.ndarray] | None = None, workers: int = 1):
+    """Yield (outcomes, trajectories or None) chunk by chunk, in scenario order.
+
+    With ``workers > 1`` chunks run in that many processes (at most ``2 * workers`` chunks in flight, so
+    memory stays bounded); results are identical to one process because draws are addressed by scenario.
+    """
+    scenarios = _validated_scenarios(config, scenarios, param_values)
     chunk_size = chunk_size or config.chunk_size
     if progress is None:
         progress = sys.stderr.isatty()
@@ -232,21 +252,66 @@ def run_batch(config: Config, scenarios=None, chunk_size: int | None = None, tra
 
         bar = tqdm(total=len(scenarios) * config.horizon_days, unit="scen-day", unit_scale=True,
                    desc="ceasefire-sim", file=sys.stderr)
+    jobs = []
+    for start in range(0, len(scenarios), chunk_size):
+        part = scenarios[start:start + chunk_size]
+        values = {k: np.asarray(v)[start:start + len(part)] for k, v in (param_values or {}).items()} or None
+        jobs.append((config, part, trajectories, trajectory_every, values))
+    try:
+        if workers <= 1 or len(jobs) <= 1:
+            for job in jobs:
+                yield _chunk_job(*job)
+                if bar is not None:
+                    bar.update(len(job[1]) * config.horizon_days)
+            return
+        import multiprocessing
+        from collections import deque
+        from concurrent.futures import ProcessPoolExecutor
+
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
+            pending, queue = deque(), iter(jobs)
+            for job in queue:
+                pending.append((len(job[1]), pool.submit(_chunk_job, *job)))
+                if len(pending) >= 2 * workers:
+                    break
+            while pending:
+                size, future = pending.popleft()
+                result = future.result()
+                job = next(queue, None)
+                if job is not None:
+                    pending.append((len(job[1]), pool.submit(_chunk_job, *job)))
+                if bar is not None:
+                    bar.update(size * config.horizon_days)
+                yield result
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def run_batch(config: Config, scenarios=None, chunk_size: int | None = None, trajectories: bool = False,
+              trajectory_every: int = 1, progress: bool | None = None,
+              param_values: dict[str, np.ndarray] | None = None, workers: int = 1) -> BatchResult:
+    """Run scenarios (default ``range(config.n_scenarios)``) chunk by chunk; returns their outcomes.
+
+    ``param_values`` runs an explicit design: key -> array with one value per entry of ``scenarios`` (in order;
+    choices as names), replacing that parameter's fixed or sampled value; the outcome table gains a column per
+    key. A scenario's result depends only on its parameter values and its index (which addresses its random
+    streams), so an index may repeat with different values: common random numbers across design points.
+
+    ``trajectories=True`` also returns per-day series (every ``trajectory_every`` days) as a long table
+    (scenario, day, series...): about 150 bytes per scenario-day recorded, so keep it for small batches.
+    ``progress`` shows a bar on stderr (default: when stderr is a terminal). ``workers`` > 1 runs chunks in
+    that many processes with identical results.
+    """
+    scenarios = _validated_scenarios(config, scenarios, param_values)
     started = time.perf_counter()
     frames, traj = [], []
-    for chunk_scenarios in chunks_of(scenarios, chunk_size):
-        on_day = None
-        if bar is not None:
-            size = len(chunk_scenarios)
-
-            def on_day(_running, size=size):
-                bar.update(size)
-        chunk = run_chunk(config, chunk_scenarios, trajectories, trajectory_every, on_day)
-        frames.append(_outcome_frame(config, chunk))
+    for outcome_frame, trajectory_frame in iter_chunks(config, scenarios, chunk_size, trajectories,
+                                                       trajectory_every, progress, param_values, workers):
+        frames.append(outcome_frame)
         if trajectories:
-            traj.append(_trajectory_frame(chunk))
-    if bar is not None:
-        bar.close()
+            traj.append(trajectory_frame)
     elapsed = time.perf_counter() - started
     empty = pd.DataFrame(columns=list(OUTCOMES), index=pd.Index([], name="scenario", dtype=np.int64))
     outcomes_df = pd.concat(frames) if frames else empty
@@ -255,4 +320,44 @@ def run_batch(config: Config, scenarios=None, chunk_size: int | None = None, tra
                        {"scenario_days": int(len(scenarios) * config.horizon_days)})
 
 
-__all__ = ["BatchResult", "run_batch", "run_chunk", "summarize", "survival_curve", "State"]
+def stream_batch(config: Config, path, scenarios=None, chunk_size: int | None = None, progress: bool | None = None,
+                 workers: int = 1, overwrite: bool = False) -> dict:
+    """Run scenarios chunk by chunk straight into a parquet file, holding one chunk per worker in memory.
+
+    The file is written under a temporary name and renamed when complete, so a killed run leaves no partial
+    table; an existing file is refused unless ``overwrite``. Returns rows written and elapsed seconds.
+    """
+    import os
+    import tempfile
+    from pathlib import Path
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} exists; refusing to overwrite a finished output")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    started, rows, writer = time.perf_counter(), 0, None
+    try:
+        for frame, _ in iter_chunks(config, scenarios, chunk_size, False, 1, progress, None, workers):
+            table = pa.Table.from_pandas(frame, preserve_index=True)
+            if writer is None:
+                writer = pq.ParquetWriter(tmp, table.schema)
+            writer.write_table(table.cast(writer.schema))
+            rows += len(frame)
+        if writer is not None:
+            writer.close()
+            writer = None
+        os.replace(tmp, path)
+    except BaseException:
+        if writer is not None:
+            writer.close()
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return {"rows": rows, "elapsed_s": time.perf_counter() - started, "path": str(path)}
+
+
+__all__ = ["BatchResult", "iter_chunks", "run_batch", "run_chunk", "stream_batch", "summarize", "survival_curve"]
