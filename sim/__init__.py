@@ -7,6 +7,7 @@ One model, two drivers: ``run_batch`` steps thousands of scenarios at once with 
 
 from sim.batch import BatchResult, run_batch
 from sim.config import Config, ConfigError, compose_config
+from sim.model import CeasefireModel
 
-__all__ = ["BatchResult", "Config", "ConfigError", "compose_config", "run_batch"]
+__all__ = ["BatchResult", "CeasefireModel", "Config", "ConfigError", "compose_config", "run_batch"]
 __version__ = "0.1.0"

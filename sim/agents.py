@@ -1,0 +1,222 @@
+"""The Mesa agents of one scenario: Russia, Ukraine, the US, the coalition and each of its members.
+
+An agent holds no state of its own: each attribute is a view of its entries in the model's one-scenario
+``State`` (``sim.engine``), so reading an attribute shows what the batch engine would hold for that scenario and
+setting one between steps changes what follows. An agent acts by calling the engine's phase functions for its
+phases (``PHASES``); the model runs all phases in the engine's order. No rule is written here.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mesa
+import numpy as np
+
+from sim import engine
+from sim import rules as R
+from sim.parameters import DECISION_RULES
+
+
+class StateField:
+    """Agent attribute that reads and writes the agent's entry of one ``State`` field.
+
+    Writing rebinds the field to a changed copy, as the phases do, so arrays already handed out (the data
+    collector's records, a previous day's ``Today``) are never altered.
+    """
+
+    def __init__(self, field: str, kind: type = float, low: float = -math.inf, high: float = math.inf,
+                 writable: bool = True, doc: str = ""):
+        self.field, self.kind, self.low, self.high, self.writable = field, kind, low, high, writable
+        self.__doc__ = doc
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, agent, owner=None):
+        if agent is None:
+            return self
+        return self.kind(getattr(agent.model.state, self.field)[agent.index])
+
+    def __set__(self, agent, value) -> None:
+        if not self.writable:
+            raise AttributeError(f"{type(agent).__name__}.{self.name} is a record of what happened; it is read-only")
+        if self.kind is not bool and not self.low <= value <= self.high:
+            raise ValueError(f"{type(agent).__name__}.{self.name}={value!r} is outside [{self.low:g}, {self.high:g}]")
+        values = getattr(agent.model.state, self.field).copy()
+        values[agent.index] = value
+        setattr(agent.model.state, self.field, values)
+
+
+def _param(key: str, doc: str, kind: type = float) -> property:
+    """Read-only attribute: this scenario's value of parameter ``key``."""
+    return property(lambda agent: kind(agent.model.params[key][0]), doc=doc)
+
+
+class ScenarioAgent(mesa.Agent):
+    """An actor of the scenario; acts in the engine phases listed in ``PHASES``."""
+
+    PHASES: tuple = ()
+    index = (0,)  # its entry in (1,) State fields
+
+    def act(self, phase, today: engine.Today) -> None:
+        """Run one of this agent's engine phases on the model's one-scenario state."""
+        phase(self.model.state, self.model.params, self.model.streams, today)
+
+
+def _belief(a_field: str, b_field: str, doc: str) -> property:
+    """Posterior mean of a Beta belief; setting it keeps the belief's weight (alpha + beta)."""
+
+    def get(agent):
+        s = agent.model.state
+        return float(R.beta_mean(getattr(s, a_field), getattr(s, b_field))[0])
+
+    def set_(agent, value):
+        if not 0.0 < value < 1.0:
+            raise ValueError(f"{type(agent).__name__} belief={value!r} is outside (0, 1)")
+        s = agent.model.state
+        weight = getattr(s, a_field) + getattr(s, b_field)
+        a, b = R.beta_prior(np.full(1, float(value)), weight)
+        setattr(s, a_field, a)
+        setattr(s, b_field, b)
+
+    return property(get, set_, doc=doc)
+
+
+class RussiaAgent(ScenarioAgent):
+    """Russia: chooses hold, incidents, probe or offensive (phase 1) and learns from responses (phase 6)."""
+
+    PHASES = (engine.phase_russia, engine.phase_learning)
+
+    strength_k = StateField("ru_strength_k", low=0, doc="troops in theatre, thousand")
+    sanctions = StateField("sanctions", low=0, high=1, doc="sanctions pressure index in [0, 1]")
+    us_alpha = StateField("us_a", low=0, doc="Beta alpha of the belief in US resolve (prior plus responses seen)")
+    us_beta = StateField("us_b", low=0, doc="Beta beta of the belief in US resolve (prior plus non-responses)")
+    coalition_alpha = StateField("co_a", low=0, doc="Beta alpha of the belief in coalition resolve")
+    coalition_beta = StateField("co_b", low=0, doc="Beta beta of the belief in coalition resolve")
+    belief_us = _belief("us_a", "us_b", "belief that the US acts on its backstop when triggered (Beta mean)")
+    belief_coalition = _belief("co_a", "co_b", "belief that the coalition responds when triggered (Beta mean)")
+    value_of_gains = _param("russia.value_of_gains", "value of achieving its war aims, utility")
+    rationality = _param("russia.rationality", "logit precision of its choice, 1/utility")
+
+    @property
+    def believed_us_response(self) -> float:
+        """Expected chance that the US acts if triggered tomorrow (belief, attention, pledge, review)."""
+        m = self.model
+        return float(engine.believed_us(m.state, m.params, m.day + 1)[0])
+
+    @property
+    def believed_coalition_response(self) -> float:
+        """Expected chance that the coalition responds if triggered (belief, binding, cohesion)."""
+        return float(engine.believed_coalition(self.model.state, self.model.params)[0])
+
+    @property
+    def action(self) -> str | None:
+        """Today's action (``rules.ACTIONS``); None before the first day."""
+        today = self.model.today
+        return None if today is None else R.ACTIONS[int(today.action[0])]
+
+    @property
+    def action_probabilities(self) -> dict[str, float] | None:
+        """Today's logit choice probabilities by action; None before the first day."""
+        today = self.model.today
+        return None if today is None else dict(zip(R.ACTIONS, today.probs[0].tolist(), strict=True))
+
+
+class UkraineAgent(ScenarioAgent):
+    """Ukraine: retaliates or holds back (phase 3); its strength regenerates with aid and investment."""
+
+    PHASES = (engine.phase_ukraine,)
+
+    strength_k = StateField("ua_strength_k", low=0, doc="troops holding the line, thousand")
+    capacity_k = StateField("ua_capacity_k", low=0, doc="strength it regenerates towards, thousand troops")
+    territory_km2 = StateField("territory_km2", doc="ground held relative to the ceasefire line, km2 (< 0: lost)")
+    investment_bn = StateField("investment_bn", low=0, doc="cumulative reconstruction investment, $bn")
+    retaliations = StateField("retaliations", int, writable=False, doc="retaliations so far")
+    retaliation = _param("ukraine.retaliation", "probability of returning fire after incidents or a probe")
+
+
+class USAgent(ScenarioAgent):
+    """The US: its pledge, attention and true resolve. Its backstop decision is drawn in the guarantors' phase
+    (run by the coalition agent, one engine function for both guarantors); its attention drifts in phase 7.
+    """
+
+    attention = StateField("us_attention", low=0, high=1, doc="political attention in [0, 1]")
+    committed = StateField("us_committed", bool, doc="backstop pledge in force (may lapse at the review)")
+    activations = StateField("us_activations", int, writable=False, doc="times the backstop acted")
+    nonresponses = StateField("us_failures", int, writable=False, doc="attributed attacks left unanswered")
+    resolve = _param("us.resolve", "true probability of acting on the backstop when triggered")
+    credibility = _param("us.credibility", "declared credibility: Russia's prior belief in US resolve")
+    capability = _param("us.capability", "multiplier of the defenders' effectiveness when the US engages")
+    review_day = _param("us.review_day", "day of the known review of the pledge (0: none)", int)
+
+    @property
+    def act_probability(self) -> float:
+        """True probability of acting if triggered today (resolve, binding, attention, pledge)."""
+        return float(engine.us_true_act_probability(self.model.state, self.model.params)[0])
+
+
+class CoalitionAgent(ScenarioAgent):
+    """The coalition as a whole: its decision rule and pending decision; runs the guarantors' phase (4).
+
+    Phase 4 is one engine function for both guarantors (the US backstop draw, then tripwire fire and the
+    coalition's member-by-member decision), so its random draws are exactly the batch's.
+    """
+
+    PHASES = (engine.phase_guarantors,)
+
+    pending_decision_day = StateField("co_decision_day", int, writable=False,
+                                      doc="day the pending decision falls due, -1 if none")
+    responses = StateField("co_responses", int, writable=False, doc="decisions to respond so far")
+    nonresponses = StateField("co_failures", int, writable=False, doc="decisions not to respond so far")
+    resolve = _param("coalition.resolve", "members' mean true resolve")
+    credibility = _param("coalition.credibility", "Russia's prior belief in coalition resolve")
+
+    @property
+    def decision_rule(self) -> str:
+        """``lead_nation``, ``majority`` or ``unanimity``."""
+        return DECISION_RULES[int(self.model.params["coalition.decision_rule"][0])]
+
+    @property
+    def total_troops_k(self) -> float:
+        """Troops still deployed by all members, thousand."""
+        return float(engine.coalition_troops(self.model.state)[0])
+
+    @property
+    def active_members(self) -> int:
+        """Members still deployed."""
+        return int(self.model.state.member_active[0].sum())
+
+    @property
+    def cohesion(self) -> float:
+        """Share of the initial members still deployed, in [0, 1]."""
+        return float(engine.cohesion(self.model.state)[0])
+
+
+class CoalitionMemberAgent(ScenarioAgent):
+    """One member state of the coalition (member slot ``slot``; slot 0 is the lead nation, the largest force).
+
+    Members decide inside the coalition's phase and update their support in phase 7, on the member arrays of
+    the state; withdrawing by hand (``withdraw()``) between steps is what a teacher demonstrates.
+    """
+
+    troops_k = StateField("member_troops_k", low=0, doc="troops deployed, thousand (0 once withdrawn)")
+    support = StateField("member_support", low=0, high=1, doc="domestic support in [0, 1]")
+    active = StateField("member_active", bool, doc="still deployed")
+    resolve = StateField("member_resolve", low=0, high=1, doc="true resolve in [0, 1]")
+    baseline_support = StateField("member_baseline", writable=False, doc="support level support reverts to")
+    cost_per_day = StateField("member_cost", writable=False, doc="support lost per day of deployment")
+
+    def __init__(self, model: mesa.Model, slot: int):
+        super().__init__(model)
+        self.slot = slot
+        self.index = (0, slot)
+
+    @property
+    def name(self) -> str:
+        return f"member {self.slot + 1}"
+
+    def withdraw(self) -> None:
+        """Leave the coalition now: troops home, no longer deployed."""
+        self.troops_k = 0.0
+        self.active = False

@@ -1,0 +1,251 @@
+"""The story of one scenario: structured events read from each day's results, and sentences told from them.
+
+``day_events`` turns a day of a one-scenario run (the state after the step and its ``Today``) into ``Event``
+records (day, actor, action, detail), in phase order; ``narrate`` tells a list of events as sentences. All text
+is in ``PHRASES``, one dict per language, keyed by event action: a translation adds a language there (its
+templates, terms, units and plural rule) and changes nothing else. Days with nothing but incidents (and their
+detection and Ukrainian retaliation) are told together, a stretch of up to ``STRETCH_DAYS`` days at a time.
+"""
+
+from __future__ import annotations
+
+import string
+from itertools import groupby
+from typing import NamedTuple
+
+import numpy as np
+
+from sim import rules as R
+from sim.engine import Params, State, Today, coalition_troops
+from sim.parameters import DECISION_RULES, MONITORING_REGIMES
+
+STRETCH_DAYS = 30  # longest run of incident-only days told in one sentence
+
+
+class Event(NamedTuple):
+    """Something that happened on ``day``: ``actor`` did ``action`` (a key of the templates), with ``detail``."""
+
+    day: int
+    actor: str  # russia, monitors, ukraine, us, coalition, member, front, ceasefire
+    action: str
+    detail: dict
+
+
+# Actions that alone make an incident-only day (told in stretches).
+_INCIDENT_DAY = frozenset({"incidents", "detects_attributes", "detects", "misses", "retaliates"})
+
+
+PHRASES: dict[str, dict] = {
+    "en": {
+        "day": "Day {day}: {clauses}.",
+        "stretch": "Days {first}-{last}: {clauses}.",
+        "join": "; ",
+        "templates": {
+            "ceasefire_begins": "the ceasefire begins, watched by {regime!t}; Russia puts the chance that the US "
+                                "would act at {belief_us:.2f} and that the coalition would at {belief_coalition:.2f}",
+            "force_deploys": "{members:member} of the coalition deploy {troops_k:.1f} thousand troops and decide "
+                             "under the {rule!t}",
+            "no_force": "no coalition force deploys",
+            "incidents": "Russian forces commit incidents (shelling, drones, raids)",
+            "probe": "Russia probes the line with a limited ground attack",
+            "offensive": "Russia launches a renewed offensive",
+            "detects_attributes": "{regime!t} detects the violation and attributes it to Russia",
+            "detects": "{regime!t} detects the violation but cannot attribute it",
+            "misses": "the violation goes undetected",
+            "retaliates": "Ukraine returns fire",
+            "us_backstop_acts": "the US backstop acts against the {trigger!t}",
+            "us_backstop_fails": "the US backstop does not act on the {trigger!t}",
+            "tripwire_hit": "the attack meets coalition troops",
+            "tripwire_fires": "the coalition troops fire back",
+            "coalition_decision_opens": "the coalition opens a decision under the {rule!t}, due on day {due_day}",
+            "coalition_responds": "the coalition, under the {rule!t}, decides to respond after {delay_days:day}, "
+                                  "{participants} of {active:member} taking part",
+            "coalition_declines": "the coalition, under the {rule!t}, decides not to respond after {delay_days:day}",
+            "ground_taken": "Russia takes {ground_km2:.0f} km2 (losses: {ru_losses_k:.1f} thousand Russian, "
+                            "{ua_losses_k:.1f} thousand Ukrainian troops)",
+            "attack_held": "the defenders hold the line (losses: {ru_losses_k:.1f} thousand Russian, "
+                           "{ua_losses_k:.1f} thousand Ukrainian troops)",
+            "belief_us": "Russia's belief in US resolve {direction!t} from {before:.2f} to {after:.2f}",
+            "belief_coalition": "Russia's belief in coalition resolve {direction!t} from {before:.2f} to {after:.2f}",
+            "member_withdraws": "member {member} withdraws its {troops_k:.1f} thousand troops "
+                                "(domestic support {support:.2f})",
+            "us_pledge_lapses": "the US lets its pledge lapse at its review",
+            "us_pledge_renewed": "the US keeps its pledge at its review",
+            "clash": "Russian and {opponent!t} forces clash directly",
+            "collapse": "the ceasefire collapses ({failure_mode!t})",
+            "holds": "the ceasefire holds to the horizon",
+            "stretch_incidents": "Russian forces commit incidents on {days:day}",
+            "stretch_monitoring": "{regime!t} detects {detected} and attributes {attributed} to Russia",
+            "stretch_undetected": "none is detected",
+            "stretch_retaliation": "Ukraine returns fire {times:time}",
+        },
+        "terms": {
+            "none": "no monitors", "observers": "the observer mission", "us_led": "US-led monitoring",
+            "lead_nation": "lead-nation rule", "majority": "majority rule", "unanimity": "unanimity rule",
+            "incidents": "incidents", "probe": "probe", "offensive": "offensive",
+            "rises": "rises", "falls": "falls",
+            "coalition": "coalition", "us": "US", "coalition_and_us": "coalition and US",
+            "failure_offensive": "a renewed offensive", "failure_clash": "a direct clash with guarantor forces",
+            "failure_spiral": "an escalation spiral",
+        },
+        "units": {
+            "day": {"one": "{n} day", "other": "{n} days"},
+            "time": {"one": "once", "other": "{n} times"},
+            "member": {"one": "{n} member", "other": "{n} members"},
+        },
+        "plural": lambda n: "one" if n == 1 else "other",
+    },
+}
+
+
+class _Phrasing(string.Formatter):
+    """Formats a template in one language: ``{x!t}`` translates a term, ``{n:unit}`` counts with a plural form."""
+
+    def __init__(self, words: dict):
+        self.words = words
+
+    def convert_field(self, value, conversion):
+        if conversion == "t":
+            return self.words["terms"][value]
+        return super().convert_field(value, conversion)
+
+    def format_field(self, value, format_spec):
+        forms = self.words["units"].get(format_spec)
+        if forms is not None:
+            return forms[self.words["plural"](value)].format(n=value)
+        return super().format_field(value, format_spec)
+
+
+# ------------------------------------------------------------------------------------------------ events
+def _names(p: Params) -> tuple[str, str]:
+    return (MONITORING_REGIMES[int(p["monitoring.regime"][0])], DECISION_RULES[int(p["coalition.decision_rule"][0])])
+
+
+def _belief_event(day: int, action: str, before: float, after: float) -> Event:
+    return Event(day, "russia", action, {"before": before, "after": after,
+                                         "direction": "rises" if after > before else "falls"})
+
+
+def opening_events(s: State, p: Params) -> list[Event]:
+    """Day 0: the arrangement at the ceasefire, of a one-scenario state."""
+    regime, rule = _names(p)
+    events = [Event(0, "ceasefire", "ceasefire_begins", {
+        "regime": regime, "belief_us": float(R.beta_mean(s.us_a, s.us_b)[0]),
+        "belief_coalition": float(R.beta_mean(s.co_a, s.co_b)[0])})]
+    members = int(s.member_active[0].sum())
+    if members:
+        events.append(Event(0, "coalition", "force_deploys", {
+            "members": members, "troops_k": float(coalition_troops(s)[0]), "rule": rule}))
+    else:
+        events.append(Event(0, "coalition", "no_force", {}))
+    return events
+
+
+def day_events(before: State, s: State, p: Params, t: Today) -> list[Event]:
+    """Events of day ``t.day`` of a one-scenario run, in phase order: ``before`` and ``s`` are the states
+    before and after the day's step.
+    """
+    day, action = t.day, int(t.action[0])
+    regime, rule = _names(p)
+    violation = R.ACTIONS[action]
+    events: list[Event] = []
+    if action >= R.INCIDENT:  # 1-2: Russia's violation and what monitors made of it
+        events.append(Event(day, "russia", violation, {}))
+        seen = "detects_attributes" if t.attributed[0] else "detects" if t.detected[0] else "misses"
+        events.append(Event(day, "monitors", seen, {"regime": regime, "violation": violation}))
+    if t.retaliated[0]:  # 3
+        events.append(Event(day, "ukraine", "retaliates", {"violation": violation}))
+    if t.us_acted[0]:  # 4: guarantors
+        events.append(Event(day, "us", "us_backstop_acts", {"trigger": violation}))
+    if t.us_failed[0]:
+        events.append(Event(day, "us", "us_backstop_fails", {"trigger": violation}))
+    if t.hit[0]:
+        events.append(Event(day, "coalition", "tripwire_hit", {}))
+    if t.fired_back[0]:
+        events.append(Event(day, "coalition", "tripwire_fires", {}))
+    delay = int(t.extras["delay"][0])
+    if t.co_started[0]:
+        events.append(Event(day, "coalition", "coalition_decision_opens",
+                            {"rule": rule, "due_day": day + delay, "delay_days": delay}))
+    if t.co_decided[0]:
+        if t.co_responded[0]:
+            events.append(Event(day, "coalition", "coalition_responds", {
+                "rule": rule, "delay_days": delay, "participants": int(t.co_participants[0]),
+                "active": int(before.member_active[0].sum())}))
+        else:
+            events.append(Event(day, "coalition", "coalition_declines", {"rule": rule, "delay_days": delay}))
+    if action in (R.PROBE, R.OFFENSIVE):  # 5: combat
+        losses = {"ground_km2": float(t.ground_km2[0]), "ru_losses_k": float(t.ru_losses_k[0]),
+                  "ua_losses_k": float(t.ua_losses_k[0])}
+        events.append(Event(day, "front", "ground_taken" if losses["ground_km2"] >= 0.5 else "attack_held", losses))
+    before_us, before_co = (float(b[0]) for b in t.beliefs_before)  # 6: learning
+    after_us, after_co = float(R.beta_mean(s.us_a, s.us_b)[0]), float(R.beta_mean(s.co_a, s.co_b)[0])
+    if after_us != before_us:
+        events.append(_belief_event(day, "belief_us", before_us, after_us))
+    if after_co != before_co:
+        events.append(_belief_event(day, "belief_coalition", before_co, after_co))
+    for slot in np.flatnonzero(t.withdrew[0]):  # 7: slow variables
+        events.append(Event(day, "member", "member_withdraws", {
+            "member": int(slot) + 1, "troops_k": float(before.member_troops_k[0, slot]),
+            "support": float(s.member_support[0, slot])}))
+    if t.extras["us_lapsed"][0]:
+        events.append(Event(day, "us", "us_pledge_lapses", {}))
+    elif p["us.review_day"][0] == day > 0 and s.us_committed[0]:
+        events.append(Event(day, "us", "us_pledge_renewed", {}))
+    if t.level[0] == R.CLASH:  # 8: status
+        coalition, us = bool(t.fired_back[0]), bool(t.us_acted[0] and action == R.OFFENSIVE)
+        opponent = "coalition_and_us" if coalition and us else "coalition" if coalition else "us"
+        events.append(Event(day, "ceasefire", "clash", {"opponent": opponent}))
+    if s.collapse_day[0] == day:
+        mode = R.FAILURE_MODES[int(s.failure_mode[0])]
+        events.append(Event(day, "ceasefire", "collapse", {"failure_mode": f"failure_{mode}"}))
+    elif day == p.horizon_days:
+        events.append(Event(day, "ceasefire", "holds", {}))
+    return events
+
+
+# ------------------------------------------------------------------------------------------------ telling
+def _stretch(events: list[Event], fmt: _Phrasing, words: dict) -> str:
+    """One sentence for a run of incident-only days."""
+    first, last = events[0].day, events[-1].day
+    if first == last:
+        return _day(events, fmt, words)
+    count = {action: sum(e.action == action for e in events) for action in _INCIDENT_DAY}
+    regime = next((e.detail["regime"] for e in events if e.actor == "monitors"), "none")
+    detected = count["detects_attributes"] + count["detects"]
+    tpl = words["templates"]
+    clauses = [fmt.format(tpl["stretch_incidents"], days=count["incidents"])]
+    clauses.append(fmt.format(tpl["stretch_monitoring"], regime=regime, detected=detected,
+                              attributed=count["detects_attributes"]) if detected
+                   else tpl["stretch_undetected"])
+    if count["retaliates"]:
+        clauses.append(fmt.format(tpl["stretch_retaliation"], times=count["retaliates"]))
+    return fmt.format(words["stretch"], first=first, last=last, clauses=words["join"].join(clauses))
+
+
+def _day(events: list[Event], fmt: _Phrasing, words: dict) -> str:
+    clauses = [fmt.format(words["templates"][e.action], **e.detail) for e in events]
+    return fmt.format(words["day"], day=events[0].day, clauses=words["join"].join(clauses))
+
+
+def narrate(events: list[Event], language: str = "en") -> list[str]:
+    """Sentences telling ``events`` (in day order), one per eventful day or stretch of incident-only days."""
+    words = PHRASES[language]
+    fmt = _Phrasing(words)
+    lines: list[str] = []
+    stretch: list[Event] = []
+    for _day_number, group in groupby(events, key=lambda e: e.day):
+        today = list(group)
+        if {e.action for e in today} <= _INCIDENT_DAY:
+            if stretch and today[0].day - stretch[0].day >= STRETCH_DAYS:
+                lines.append(_stretch(stretch, fmt, words))
+                stretch = []
+            stretch.extend(today)
+            continue
+        if stretch:
+            lines.append(_stretch(stretch, fmt, words))
+            stretch = []
+        lines.append(_day(today, fmt, words))
+    if stretch:
+        lines.append(_stretch(stretch, fmt, words))
+    return lines

@@ -1,0 +1,222 @@
+"""The Mesa driver is the batch engine's model: same outcomes, same series, and a story that tells what happened.
+
+Each preset runs 20 scenarios over 365 days in both drivers (plus a design with sampled parameters, a variable
+member count and a US review date); every comparison is exact, since both drivers run the same phase functions
+on the same counter-based draws.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import mesa
+import pandas as pd
+import pytest
+
+import sim
+from sim.model import CeasefireModel
+from sim.narrative import PHRASES
+from sim.observables import OUTCOMES, SERIES
+
+PRESETS = ("minsk", "aid_only", "coalition_only", "coalition_us_backstop", "bluff", "hidden_resolve", "consensus")
+N, HORIZON = 20, 365
+RUN = [f"n_scenarios={N}", f"horizon_days={HORIZON}"]
+SAMPLED = ["us.resolve={dist:uniform,low:0.1,high:0.9}", "coalition.members={dist:uniform,low:5,high:30}",
+           "coalition.decision_rule={dist:choice,values:[lead_nation,majority,unanimity]}",
+           "coalition.support={dist:uniform,low:0.35,high:0.7}", "us.review_day=120"]
+DESIGNS = {**{preset: [f"scenario={preset}", *RUN] for preset in PRESETS}, "sampled": [*RUN, *SAMPLED]}
+
+
+@pytest.fixture(scope="module", params=list(DESIGNS))
+def design(request):
+    """A design run by both drivers: the batch result, and per scenario the model's outcome, series and story."""
+    cfg = sim.compose_config(DESIGNS[request.param])
+    batch = sim.run_batch(cfg, trajectories=True)
+    runs = {}
+    for i in range(N):
+        model = CeasefireModel(cfg, scenario=i)
+        model.run()
+        runs[i] = {"outcome": model.outcome_frame(), "series": model.datacollector.get_model_vars_dataframe(),
+                   "events": list(model.events), "narrative": model.narrative().splitlines()}
+    return cfg, batch, runs
+
+
+def test_outcome_rows_equal_the_batch_exactly(design):
+    cfg, batch, runs = design
+    mesa_rows = pd.concat([runs[i]["outcome"] for i in range(N)])
+    pd.testing.assert_frame_equal(mesa_rows, batch.outcomes, check_exact=True)
+    assert list(batch.outcomes.columns[:len(OUTCOMES)]) == list(OUTCOMES)
+    assert set(cfg.sampled_keys) <= set(mesa_rows.columns)
+
+
+def test_series_equal_the_batch_trajectories_exactly(design):
+    _cfg, batch, runs = design
+    for i in range(N):
+        ours = runs[i]["series"][list(SERIES)].rename_axis("day")
+        theirs = batch.trajectories[batch.trajectories["scenario"] == i].set_index("day")[list(SERIES)]
+        # One row per day from day 0 to the collapse or the horizon, as the batch records.
+        assert len(ours) == int(batch.outcomes.loc[i, "end_day"]) + 1
+        pd.testing.assert_frame_equal(ours, theirs, check_exact=True, check_index_type=False)
+
+
+def _same(a, b) -> bool:
+    return bool(pd.isna(a) and pd.isna(b)) if pd.isna(a) or pd.isna(b) else a == b
+
+
+def test_outcome_columns_in_the_collector_are_filled_on_the_last_day(design):
+    _cfg, batch, runs = design
+    for i in (0, N - 1):
+        frame, want = runs[i]["series"], batch.outcomes.loc[i]
+        assert frame["collapsed"].iloc[:-1].isna().all()
+        # Every column of the outcome table; where a series has the same name (violations) its value stands.
+        assert all(_same(frame[name].iloc[-1], want[name]) for name in batch.outcomes.columns)
+
+
+def test_the_parity_set_covers_collapses_and_every_guarantor_behaviour():
+    """Guards the other tests against being vacuous: the designs above hold the events they check."""
+    totals = Counter()
+    for args in DESIGNS.values():
+        result = sim.run_batch(sim.compose_config(args), trajectories=True)
+        o, members = result.outcomes, result.trajectories.groupby("scenario")["active_members"]
+        totals.update(collapsed=int(o["collapsed"].sum()), clash=int((o["failure_mode"] == "clash").sum()),
+                      spiral=int((o["failure_mode"] == "spiral").sum()), us=int(o["us_activations"].sum()),
+                      responses=int(o["coalition_responses"].sum()), lapses=int((~o["us_committed_final"]).sum()),
+                      withdrawals=int((members.first() - members.last()).sum()))
+    assert totals["collapsed"] >= 20 and totals["clash"] and totals["spiral"]
+    assert totals["us"] and totals["responses"] and totals["lapses"] and totals["withdrawals"]
+
+
+def _counts(events):
+    return Counter(e.action for e in events)
+
+
+def test_events_match_every_counter_of_the_outcome(design):
+    _cfg, batch, runs = design
+    for i in range(N):
+        o, events = batch.outcomes.loc[i], runs[i]["events"]
+        c = _counts(events)
+        assert c["incidents"] == o["incidents"] and c["probe"] == o["probes"]
+        assert c["incidents"] + c["probe"] + c["offensive"] == o["violations"]
+        assert c["detects_attributes"] + c["detects"] == o["violations_detected"]
+        assert c["detects_attributes"] == o["violations_attributed"]
+        assert c["retaliates"] == o["retaliations"]
+        assert c["us_backstop_acts"] == o["us_activations"] and c["us_backstop_fails"] == o["us_nonresponses"]
+        assert c["coalition_responds"] == o["coalition_responses"]
+        assert c["coalition_declines"] == o["coalition_nonresponses"]
+        assert c["clash"] == o["clashes"]
+        assert c["us_pledge_lapses"] == (not o["us_committed_final"])
+        answered = {e.day for e in events if e.action in ("us_backstop_acts", "coalition_responds")}
+        assert len(answered) == o["violations_answered"]
+        initial = next((e.detail["members"] for e in events if e.action == "force_deploys"), 0)
+        assert initial - c["member_withdraws"] == o["coalition_members_final"]
+        assert c["collapse"] == o["collapsed"] and c["holds"] == (not o["collapsed"])
+        assert max(e.day for e in events) == o["end_day"]
+
+
+def test_narrative_tells_every_collapse_activation_and_withdrawal_and_nothing_else(design):
+    _cfg, batch, runs = design
+    words = PHRASES["en"]["templates"]
+    for i in range(N):
+        o, lines = batch.outcomes.loc[i], runs[i]["narrative"]
+        text = "\n".join(lines)
+        assert text.count(words["us_backstop_acts"].split(" {")[0]) == o["us_activations"]
+        assert text.count(words["us_backstop_fails"].split(" {")[0]) == o["us_nonresponses"]
+        withdrawals = sum(e.action == "member_withdraws" for e in runs[i]["events"])
+        assert text.count(" withdraws its ") == withdrawals
+        collapse = [line for line in lines if "the ceasefire collapses" in line]
+        if o["collapsed"]:
+            assert collapse == [lines[-1]] and lines[-1].startswith(f"Day {o['collapse_day']}: ")
+            assert f"({PHRASES['en']['terms']['failure_' + o['failure_mode']]})" in lines[-1]
+        else:
+            assert collapse == [] and lines[-1].startswith(f"Day {HORIZON}: ") and "holds" in lines[-1]
+        # Incidents told one by one or in stretches add up to the incidents that happened.
+        told = sum(int(n) for n in re.findall(r"commit incidents on (\d+) day", text))
+        told += text.count("commit incidents (shelling")
+        assert told == o["incidents"]
+
+
+def test_withdrawing_a_member_by_hand_changes_what_follows():
+    """A teacher's demonstration: pull the lead nation's troops out on day 50 and compare with an untouched run."""
+    cfg = sim.compose_config(["scenario=coalition_us_backstop", *RUN])
+    untouched, altered = CeasefireModel(cfg, scenario=4), CeasefireModel(cfg, scenario=4)
+    for _ in range(50):
+        untouched.step()
+        altered.step()
+    lead = altered.members[0]
+    troops = lead.troops_k
+    lead.withdraw()
+    assert troops > 0 and not lead.active and lead.troops_k == 0.0
+    assert altered.coalition.total_troops_k == pytest.approx(untouched.coalition.total_troops_k - troops, rel=1e-12)
+    # A member fewer lowers the coalition's cohesion, hence the response Russia expects.
+    assert altered.russia.believed_coalition_response < untouched.russia.believed_coalition_response
+    untouched.step()
+    altered.step()
+    # Day 51: less denial and a smaller expected response make an offensive more attractive than holding.
+    p_alt, p_unt = altered.russia.action_probabilities, untouched.russia.action_probabilities
+    assert p_alt["offensive"] / p_alt["hold"] > p_unt["offensive"] / p_unt["hold"]
+    untouched.run()
+    altered.run()
+    a = altered.datacollector.get_model_vars_dataframe()
+    u = untouched.datacollector.get_model_vars_dataframe()
+    pd.testing.assert_frame_equal(a.loc[:50, list(SERIES)], u.loc[:50, list(SERIES)], check_exact=True)
+    assert not a.loc[51:, "troops_k"].equals(u.loc[51:, "troops_k"])
+    assert not lead.active  # a withdrawn member never returns
+
+
+def test_setting_russias_belief_changes_its_choice():
+    cfg = sim.compose_config(["scenario=coalition_us_backstop", *RUN])
+    untouched, altered = CeasefireModel(cfg, scenario=4), CeasefireModel(cfg, scenario=4)
+    for _ in range(50):
+        untouched.step()
+        altered.step()
+    weight = altered.russia.us_alpha + altered.russia.us_beta
+    altered.russia.belief_us = 0.05
+    assert altered.russia.belief_us == pytest.approx(0.05, rel=1e-12)
+    assert altered.russia.us_alpha + altered.russia.us_beta == pytest.approx(weight, rel=1e-12)
+    untouched.step()
+    altered.step()
+    # The offensive's expected cost falls with the believed US response; hold's utility is 0 by normalisation.
+    p_alt, p_unt = altered.russia.action_probabilities, untouched.russia.action_probabilities
+    assert p_alt["offensive"] / p_alt["hold"] > p_unt["offensive"] / p_unt["hold"]
+
+
+def test_records_are_read_only_and_values_are_checked():
+    model = CeasefireModel(sim.compose_config(RUN), scenario=0)
+    with pytest.raises(AttributeError, match="read-only"):
+        model.us.activations = 3
+    with pytest.raises(ValueError, match=r"CoalitionMemberAgent.support=1.5 is outside \[0, 1\]"):
+        model.members[0].support = 1.5
+    with pytest.raises(ValueError, match=r"scenario=20 is outside \[0, 20\)"):
+        CeasefireModel(sim.compose_config(RUN), scenario=20)
+    with pytest.raises(ValueError, match="config or overrides"):
+        CeasefireModel(sim.compose_config(RUN), overrides=["scenario=minsk"])
+
+
+def _final_rows(results: list[dict]) -> pd.DataFrame:
+    """One row per run of mesa.batch_run's output (which repeats model data once per agent)."""
+    return pd.DataFrame(results).groupby("RunId").last()
+
+
+def test_mesa_batch_run_returns_the_batch_outcomes():
+    cfg = sim.compose_config(["scenario=minsk", "n_scenarios=8", "horizon_days=300"])
+    results = mesa.batch_run(CeasefireModel, parameters={"config": [cfg], "scenario": range(8)},
+                             max_steps=cfg.horizon_days, number_processes=1, display_progress=False)
+    got = _final_rows(results).set_index("scenario").sort_index()
+    want = sim.run_batch(cfg).outcomes
+    assert got["collapsed"].sum() > 0 and not got["collapsed"].all()
+    for name in want.columns:
+        assert all(_same(a, b) for a, b in zip(got[name], want[name], strict=True)), name
+
+
+def test_mesa_batch_run_sweeps_presets_through_overrides():
+    overrides = [(f"scenario={p}", "n_scenarios=3", "horizon_days=200") for p in ("minsk", "bluff")]
+    results = mesa.batch_run(CeasefireModel, parameters={"overrides": overrides, "scenario": range(3)},
+                             max_steps=200, number_processes=1, display_progress=False)
+    got = _final_rows(results)
+    for ov in overrides:
+        want = sim.run_batch(sim.compose_config(list(ov))).outcomes
+        mine = got[got["overrides"].map(lambda v, ov=ov: v == ov)].set_index("scenario").sort_index()
+        for name in want.columns:
+            assert all(_same(a, b) for a, b in zip(mine[name], want[name], strict=True)), (ov, name)
+
