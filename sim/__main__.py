@@ -1,37 +1,30 @@
-"""The main job: ``python -m sim [overrides]`` runs a batch of scenarios and writes its outputs.
+"""The main job: ``python -m sim [overrides]`` runs a batch of scenarios; ``python -m sim -m ...`` runs a sweep.
 
-Outputs go to the Hydra run directory (``outputs/DATE/TIME`` by default): ``scenarios.parquet`` (one row
-per scenario), ``summary.json`` (headline figures with 95% intervals), ``config.json`` (the validated
-configuration) and figures (survival curve, collapse day, highest escalation level) as PNG and PDF.
+Outputs go to the Hydra run directory (``outputs/DATE/TIME`` by default; one numbered subdirectory per job of a
+sweep under ``multirun/DATE/TIME``): ``scenarios.parquet`` (one row per scenario), ``summary.json`` (headline
+figures with 95% intervals), ``config.json`` (the validated configuration), figures (survival curve, collapse
+day, highest escalation level) as PNG and PDF, and ``manifest.json`` last (see ``sim.jobs``). A job whose
+directory already holds a complete manifest of the same configuration is skipped, so running a sweep again with
+the same ``hydra.sweep.dir`` finishes only the jobs that are missing.
+
+Bad input is refused before Hydra creates any directory. The command line is composed the way Hydra will compose
+it; under ``-m`` the sweep is expanded exactly as Hydra's basic sweeper will expand it (``hydra.sweeper.params``
+and the command line) and every job's configuration is validated. With another sweeper, or ``--config-dir`` /
+``--config-name``, the jobs are validated only inside each job, still before it writes anything of its own.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-from sim.config import CONFIG_DIR, ConfigError, compose_config, from_omegaconf, register_schema
+from sim.config import CONFIG_DIR, ConfigError, _explain, compose_config, register_schema
+from sim.jobs import SWEEP_SIZE_ENV, check_job, expand_sweep, job_label, run_job, write_outputs
 
-
-def write_outputs(result, out_dir: Path) -> dict:
-    """Write a batch's table, summary, config and figures into ``out_dir``; returns the summary."""
-    from sim import io, plots
-
-    summary = result.summary()
-    summary["preset"] = result.config.preset
-    summary["elapsed_s"] = round(result.elapsed_s, 3)
-    io.write_parquet(out_dir / "scenarios.parquet", result.outcomes)
-    io.write_json(out_dir / "config.json", result.config.to_dict())
-    figures = {
-        "survival": plots.survival_figure({result.config.preset: result.survival()}),
-        "collapse_day": plots.collapse_day_figure(result.outcomes, result.config.horizon_days),
-        "max_level": plots.max_level_figure(result.outcomes),
-    }
-    for name, fig in figures.items():
-        for suffix in ("png", "pdf"):
-            io.write_figure(out_dir / "figures" / f"{name}.{suffix}", fig)
-    io.write_json(out_dir / "summary.json", summary)
-    return summary
+BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 
 
 def format_summary(summary: dict, out_dir: Path) -> str:
@@ -52,37 +45,116 @@ def format_summary(summary: dict, out_dir: Path) -> str:
     return "\n".join(lines)
 
 
-def _task(cfg) -> None:
+def _task(cfg) -> dict:
     from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
 
-    from sim.batch import run_batch
-
-    config = from_omegaconf(cfg)
-    out_dir = Path(HydraConfig.get().runtime.output_dir)
-    result = run_batch(config)
-    summary = write_outputs(result, out_dir)
-    print(format_summary(summary, out_dir))
+    summary = run_job(cfg)
+    hc = HydraConfig.get()
+    if hc.mode == RunMode.RUN:
+        print(format_summary(summary, Path(hc.runtime.output_dir)))
+    return summary
 
 
-def _overrides(argv: list[str]) -> list[str]:
-    return [a for a in argv if not a.startswith("-") and not a.startswith(("hydra.", "hydra/", "+hydra"))]
+@dataclass(frozen=True)
+class Plan:
+    """What Hydra will launch: each job's task overrides, in job order, and its output directory when known."""
+
+    jobs: list[list[str]] | None  # None: not Hydra's basic sweeper, the jobs are only known once it runs
+    dirs: list[Path | None]
+
+
+def _resolved(cfg, key: str) -> str | None:
+    from omegaconf import OmegaConf
+
+    try:
+        return OmegaConf.select(cfg, key, throw_on_resolution_failure=True)
+    except Exception:  # an interpolation only Hydra's runtime can resolve: the directory is not known here
+        return None
+
+
+def plan_jobs(overrides: list[str], multirun: bool) -> Plan:
+    """The jobs Hydra will launch for a command line (one for a single run), composed as Hydra will compose it.
+
+    Raises ``ConfigError`` for a command line Hydra cannot compose (unknown key, group option or experiment, bad
+    syntax).
+    """
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.types import RunMode
+
+    register_schema()
+    if GlobalHydra.instance().is_initialized():
+        GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+            cfg = GlobalHydra.instance().hydra.compose_config(
+                config_name="config", overrides=list(overrides), from_shell=True, with_log_configuration=False,
+                run_mode=RunMode.MULTIRUN if multirun else RunMode.RUN)
+    except Exception as exc:  # Hydra raises several exception types for bad overrides
+        raise ConfigError(_explain(exc)) from None
+    finally:
+        GlobalHydra.instance().clear()
+    task = list(cfg.hydra.overrides.task)
+    if not multirun:
+        run_dir = _resolved(cfg, "hydra.run.dir")
+        return Plan([task], [Path(run_dir) if run_dir else None])
+    if cfg.hydra.sweeper.get("_target_") != BASIC_SWEEPER:
+        return Plan(None, [])
+    params = {key: f"{value}" for key, value in (cfg.hydra.sweeper.get("params") or {}).items()}
+    try:
+        jobs = expand_sweep(params, task)
+    except Exception as exc:
+        raise ConfigError(_explain(exc)) from None
+    sweep_dir = _resolved(cfg, "hydra.sweep.dir")
+    by_number = sweep_dir and cfg.hydra.sweep._get_node("subdir")._value() == "${hydra.job.num}"
+    return Plan(jobs, [Path(sweep_dir, str(num)) if by_number else None for num in range(len(jobs))])
+
+
+def validate_jobs(plan: Plan, multirun: bool) -> None:
+    """Compose and validate every job's configuration, and refuse a job directory that holds a finished run of a
+    different configuration; the first bad job raises ``ConfigError`` naming it."""
+    for num, (job, job_dir) in enumerate(zip(plan.jobs, plan.dirs, strict=True)):
+        name = f"{job_label(num, job, len(plan.jobs))}: " if multirun else ""
+        try:
+            config = compose_config(job)
+        except ConfigError as exc:
+            raise ConfigError(f"{name}{exc}") from None
+        status = check_job(job_dir) if job_dir is not None else None
+        if status is not None and status.complete:
+            before = status.manifest["config"]
+            now = json.loads(json.dumps(config.to_dict()))
+            if before != now:
+                changed = ", ".join(f"{k}: {before.get(k)!r} there, {now.get(k)!r} now"
+                                    for k in sorted(set(before) | set(now)) if before.get(k) != now.get(k))
+                raise ConfigError(f"{name}{job_dir} holds a finished run of a different configuration ({changed}); "
+                                  "allowed: the same configuration (it is skipped), or another "
+                                  + ("hydra.sweep.dir" if multirun else "hydra.run.dir"))
 
 
 def main() -> None:
     """Console entry point (``ceasefire-sim`` / ``python -m sim``)."""
     import hydra
+    from hydra._internal.utils import get_args_parser
 
-    argv = sys.argv[1:]
-    multirun = any(a in ("-m", "--multirun") for a in argv)
-    if not multirun and not any(a.startswith(("--help", "-h", "--cfg", "--info", "-c")) for a in argv):
+    args = get_args_parser().parse_args(sys.argv[1:])
+    informative = args.help or args.hydra_help or args.cfg or args.info or args.shell_completion
+    custom = args.config_path or args.config_name or args.config_dir or args.experimental_rerun
+    if not (informative or custom):
         try:  # refuse bad input before Hydra creates any output directory
-            compose_config(_overrides(argv))
+            plan = plan_jobs(args.overrides, args.multirun)
+            if plan.jobs is not None:
+                validate_jobs(plan, args.multirun)
         except ConfigError as exc:
             print(f"error: {exc}", file=sys.stderr)
             sys.exit(2)
+        if args.multirun and plan.jobs is not None:
+            os.environ[SWEEP_SIZE_ENV] = str(len(plan.jobs))
     register_schema()
     hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")(_task)()
 
+
+__all__ = ["Plan", "format_summary", "main", "plan_jobs", "validate_jobs", "write_outputs"]
 
 if __name__ == "__main__":
     try:

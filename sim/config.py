@@ -25,6 +25,8 @@ RUN_SETTINGS: dict[str, tuple[int, int, int, str]] = {
     "horizon_days": (1095, 1, 36500, "days simulated after the ceasefire"),
     "chunk_size": (10000, 1, 10**7, "scenarios stepped together (bounds memory)"),
     "collapse_level": (3, 1, 4, "escalation level at which the ceasefire counts as collapsed"),
+    "shard": (0, 0, 10**9 - 1, "which slice of the scenario indices this job runs, 0..shards-1"),
+    "shards": (1, 1, 10**9, "number of disjoint slices the design is split into (one job each)"),
 }
 DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
     "uniform": ("low", "high"),
@@ -86,8 +88,15 @@ class Config:
     horizon_days: int
     chunk_size: int
     collapse_level: int
+    shard: int
+    shards: int
     preset: str
     specs: tuple[tuple[str, Spec], ...] = field(repr=False)
+
+    @property
+    def scenario_range(self) -> tuple[int, int]:
+        """Scenario indices [start, stop) of this shard: contiguous slices of ``range(n_scenarios)``."""
+        return (self.shard * self.n_scenarios // self.shards, (self.shard + 1) * self.n_scenarios // self.shards)
 
     def spec(self, key: str) -> Spec:
         for k, s in self.specs:
@@ -238,6 +247,11 @@ def validate(raw: dict) -> Config:
 
 
 def _check_consistency(config: Config) -> None:
+    if config.shards > config.n_scenarios:
+        raise ConfigError(f"shards={config.shards} is more than n_scenarios={config.n_scenarios}; "
+                          f"allowed: 1 to {config.n_scenarios}")
+    if config.shard >= config.shards:
+        raise ConfigError(f"shard={config.shard} is outside [0, {config.shards - 1}] (shards={config.shards})")
     review = config.spec("us.review_day")
     if review.dist != "choice" and review.support()[1] > config.horizon_days:
         raise ConfigError(f"us.review_day={review.to_plain()} is past horizon_days={config.horizon_days}; "
@@ -250,12 +264,20 @@ def _group_dataclass(group: str):
     return make_dataclass(f"{group.capitalize()}Schema", fields)
 
 
+@dataclass
+class OutputSchema:
+    """What a job writes besides its table, config, summary and manifest; read by ``sim.jobs``, not by the model."""
+
+    figures: bool = True  # the job's own figures (PNG and PDF); a sweep's report draws its comparative figures
+
+
 def _schema():
     fields: list = [(name, int, field(default=default)) for name, (default, *_rest) in RUN_SETTINGS.items()]
     fields.append(("preset", str, field(default="custom")))
     for group in GROUPS:
         cls = _group_dataclass(group)
         fields.append((group, cls, field(default_factory=cls)))
+    fields.append(("output", OutputSchema, field(default_factory=OutputSchema)))
     return make_dataclass("CeasefireSchema", fields)
 
 
@@ -271,7 +293,27 @@ def register_schema() -> None:
     from hydra.core.config_store import ConfigStore
 
     ConfigStore.instance().store(name="base_config", node=Schema)
+    register_experiments()
     _registered = True
+
+
+def register_experiments() -> None:
+    """Register each ``experiments/NAME.yaml`` as option NAME of the config group ``experiment``.
+
+    Hydra looks for a group in a folder of its own name under each search-path root; the mission's layout keeps
+    experiments in ``experiments/`` beside ``configs/``, so the files are stored in the ConfigStore instead
+    (their ``# @package`` header is honoured). This serves ``python -m sim +experiment=NAME`` and
+    ``compose_config`` alike, installed or not, with no plugin discovery.
+    """
+    from hydra.core.config_store import ConfigStore
+    from omegaconf import OmegaConf
+
+    for path in sorted(EXPERIMENT_DIR.glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        header = next((line for line in text.splitlines() if line.startswith("# @package")), "")
+        package = header.removeprefix("# @package").strip() or None
+        ConfigStore.instance().store(group="experiment", name=path.stem, node=OmegaConf.create(text),
+                                     package=package, provider="ceasefire-sim experiments")
 
 
 def from_omegaconf(cfg) -> Config:
@@ -285,6 +327,27 @@ def _explain(exc: Exception) -> str:
     """One clear line out of Hydra's and OmegaConf's composition errors."""
     text = str(exc).strip()
     first = text.splitlines()[0] if text else type(exc).__name__
+    cause = str(exc.__cause__ or "").strip()
+    if "Could not find '" in first:  # unknown option of a config group: name the allowed ones
+        missing = first.split("Could not find ")[-1]
+        options = []
+        for line in text.split("Available options in", 1)[-1].splitlines()[1:] if "Available options" in text else []:
+            if not line.startswith("\t"):
+                break
+            options.append(line.strip())
+        return f"{missing} does not exist; allowed: {', '.join(options) or 'none'}"
+    if "not in '" in cause and "full_key: " in cause:  # unknown key in the typed schema
+        key = cause.split("full_key: ")[-1].splitlines()[0].strip()
+        group = key.split(".")[0] if "." in key else None
+        if group in GROUPS:
+            known = sorted(p.name for p in PARAMS if p.group == group)
+            return f"unknown key {key}; allowed keys in {group}: {', '.join(known)}"
+        if key.startswith("output."):
+            return f"unknown key {key}; allowed keys in output: figures"
+        allowed = sorted(set(RUN_SETTINGS) | {"preset", "output"} | set(GROUPS))
+        return f"unknown key {key}; allowed top-level keys: {', '.join(allowed)}"
+    if "could not be converted" in cause or "Invalid type" in cause:
+        return f"{first.removeprefix('Error merging override ')}: {cause.splitlines()[0]}"
     if "not in struct" in text or "Key '" in text and "not in" in text:
         key = text.split("full_key: ")[-1].splitlines()[0] if "full_key: " in text else first
         return f"unknown key {key.strip()}"

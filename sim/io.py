@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -34,13 +35,33 @@ def write_json(path: str | Path, obj, overwrite: bool = False) -> Path:
     return atomic_write_bytes(path, (json.dumps(obj, indent=2, ensure_ascii=False) + "\n").encode(), overwrite)
 
 
-def write_parquet(path: str | Path, frame: pd.DataFrame, overwrite: bool = False) -> Path:
-    """Atomic parquet of a DataFrame (index kept)."""
-    import io
+def parquet_bytes(frame: pd.DataFrame) -> bytes:
+    """Parquet of a DataFrame (index kept), deterministic: equal frames give equal bytes.
 
-    buf = io.BytesIO()
-    frame.to_parquet(buf, index=True)
-    return atomic_write_bytes(path, buf.getvalue(), overwrite)
+    One writer with fixed settings (snappy, statistics, no timestamps); a merged table written here is therefore
+    byte-identical to the same table written in one piece, given the same pandas and pyarrow versions.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=True)
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="snappy", write_statistics=True, use_dictionary=True)
+    return sink.getvalue().to_pybytes()
+
+
+def write_parquet(path: str | Path, frame: pd.DataFrame, overwrite: bool = False) -> Path:
+    """Atomic, deterministic parquet of a DataFrame (index kept); see ``parquet_bytes``."""
+    return atomic_write_bytes(path, parquet_bytes(frame), overwrite)
+
+
+def sha256_file(path: str | Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def write_figure(path: str | Path, fig, overwrite: bool = False) -> Path:

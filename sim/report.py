@@ -1,0 +1,391 @@
+"""Sweep reports: ``python -m sim.report PATH`` turns a run or a sweep directory into tables and figures.
+
+PATH is a single run (``outputs/DATE/TIME``) or a multirun directory (``multirun/.../DATE/TIME``). Only jobs with
+a complete manifest count (``sim.jobs.check_job``); for a sweep, the jobs Hydra was asked for are read back from
+``multirun.yaml`` and any that did not finish are listed as missing. Written into PATH (or ``--out``):
+
+- ``sweep.parquet``: one row per scenario of every complete job, with the job number and the job's overrides as
+  columns (``us.credibility``, ``scenario``, ``experiment``...);
+- ``conditions.csv``: one row per condition (a combination of the swept values; the shards of a design are one
+  condition) with collapse probability and its 95% Wilson interval, median survival and outcome means;
+- ``report.md``: the question, the jobs, the table of conditions and the figures;
+- ``report_figures/``: collapse probability against the swept parameter with its 95% band, a heatmap for a 2-D
+  sweep, Kaplan-Meier survival curves of each condition, and the distributions of collapse day, territory change
+  and investment; PNG and PDF.
+
+``python -m sim.report merge SHARD_DIR... --out FILE`` writes the scenario table of a sharded design: byte for
+byte the table of the same design run as one job.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim import io
+from sim.batch import survival_curve, wilson_interval
+from sim.config import EXPERIMENT_DIR
+from sim.jobs import MANIFEST_NAME, TABLE_NAME, JobStatus, MergeError, check_job, expand_sweep, write_merged
+
+FIGURE_DIR = "report_figures"
+# Overrides that split one design into jobs without changing any scenario: they never define a condition.
+NOT_CONDITIONS = ("shard",)
+OUTCOME_MEANS = {  # conditions.csv column -> (outcome column, report.md header)
+    "territory_change_km2_mean": ("territory_change_km2", "territory change (km², mean)"),
+    "investment_total_bn_mean": ("investment_total", "investment ($bn, mean)"),
+}
+
+
+class ReportError(RuntimeError):
+    """A directory that holds nothing to report."""
+
+
+# ------------------------------------------------------------------------------------------ collecting jobs
+@dataclass
+class Sweep:
+    """The jobs of a run or sweep directory: the complete ones, and the ones asked for that did not finish."""
+
+    root: Path
+    complete: list[JobStatus]
+    expected: list[list[str]] | None  # each job's task overrides, in job order (None: unknown)
+    missing: list[tuple[int | None, list[str], str]] = field(default_factory=list)  # (job, overrides, why)
+    sweep_params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def overrides(self) -> list[list[str]]:
+        """Every known job's overrides: the expected ones, or those of the complete jobs."""
+        found = [s.manifest["job"].get("overrides", []) for s in self.complete]
+        return (self.expected or []) + found
+
+
+def _hydra_overrides(job_dir: Path) -> list[str] | None:
+    from omegaconf import OmegaConf
+
+    path = job_dir / ".hydra" / "overrides.yaml"
+    return list(OmegaConf.load(path)) if path.is_file() else None
+
+
+def collect(path: str | Path) -> Sweep:
+    """The jobs under ``path``: a single run directory, or a sweep directory with numbered job directories."""
+    from omegaconf import OmegaConf
+
+    root = Path(path)
+    if not root.is_dir():
+        raise ReportError(f"{root} is not a directory")
+    if (root / MANIFEST_NAME).exists() or (root / ".hydra").is_dir():  # a single run
+        status = check_job(root)
+        if not status.complete:
+            raise ReportError(f"{root}: no complete job ({status.problem})")
+        return Sweep(root, [status], None)
+    dirs = {p.parent for p in root.rglob(MANIFEST_NAME)} | {p.parent for p in root.rglob(".hydra") if p.is_dir()}
+    statuses = [check_job(d) for d in sorted(dirs - {root}) if ".submitit" not in d.parts]
+    complete = [s for s in statuses if s.complete]
+    expected, params = None, {}
+    if (root / "multirun.yaml").is_file():
+        hydra_cfg = OmegaConf.load(root / "multirun.yaml").hydra
+        params = {k: f"{v}" for k, v in (hydra_cfg.sweeper.get("params") or {}).items()}
+        if hydra_cfg.sweeper.get("_target_", "").endswith("BasicSweeper"):
+            expected = expand_sweep(params, list(hydra_cfg.overrides.task))
+    sweep = Sweep(root, complete, expected, sweep_params=params)
+    if expected is not None:
+        done = [s.manifest["job"].get("overrides") for s in complete]
+        unfinished = {tuple(_hydra_overrides(s.path) or []): s for s in statuses if not s.complete}
+        for num, job in enumerate(expected):
+            if job not in done:
+                found = unfinished.get(tuple(job))
+                why = f"{found.path.name}: {found.problem}" if found else "not started"
+                sweep.missing.append((num, job, why))
+    else:
+        sweep.missing = [(None, _hydra_overrides(s.path) or [], f"{s.path.name}: {s.problem}")
+                         for s in statuses if not s.complete]
+    if not complete:
+        raise ReportError(f"{root}: no complete job among {len(statuses)} job directories"
+                          + (f" ({len(expected)} expected)" if expected is not None else ""))
+    return sweep
+
+
+# ------------------------------------------------------------------------------------------ overrides
+def parse_overrides(overrides: list[str]) -> dict[str, object]:
+    """``key -> value`` of a job's overrides (numbers as numbers; distributions and lists as written)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    out = {}
+    for o in OverridesParser.create().parse_overrides(list(overrides)):
+        if o.is_delete():
+            continue
+        value = o.value()
+        out[o.key_or_group] = value if isinstance(value, (bool, int, float, str)) else o.get_value_element_as_str()
+    return out
+
+
+def swept_keys(sweep: Sweep) -> list[str]:
+    """Override keys whose value differs between jobs (shards excepted), in the order Hydra lists them."""
+    values: dict[str, set] = {}
+    for job in sweep.overrides:
+        for key, value in parse_overrides(job).items():
+            values.setdefault(key, set()).add(repr(value))
+    jobs = [parse_overrides(job) for job in sweep.overrides]
+    return [k for k, v in values.items()
+            if k not in NOT_CONDITIONS and (len(v) > 1 or any(k not in j for j in jobs))]
+
+
+def _override_column(values: list) -> pd.Series:
+    """One dtype for an override column: numbers (int64, or float64 with NaN for absent), else strings."""
+    present = [v for v in values if v is not None]
+    if present and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+        exact = len(present) == len(values) and all(isinstance(v, int) for v in present)
+        return pd.Series([math.nan if v is None else v for v in values], dtype="int64" if exact else "float64")
+    return pd.Series([None if v is None else str(v) for v in values], dtype=object)
+
+
+# ------------------------------------------------------------------------------------------ tables
+def sweep_table(sweep: Sweep) -> pd.DataFrame:
+    """One row per scenario of every complete job: ``job``, the job's overrides, ``scenario``, the outcomes."""
+    jobs = sorted(sweep.complete, key=lambda s: (s.manifest["job"].get("num") or 0, str(s.path)))
+    parsed = [parse_overrides(s.manifest["job"].get("overrides", [])) for s in jobs]
+    keys = list(dict.fromkeys(k for p in parsed for k in p))
+    tables = [pd.read_parquet(s.path / TABLE_NAME).reset_index() for s in jobs]
+    outcomes = pd.concat(tables, ignore_index=True)
+    head = {"job": np.repeat([s.manifest["job"].get("num") or 0 for s in jobs], [len(t) for t in tables])}
+    for key in keys:
+        name = key if key not in outcomes.columns else f"{key} (override)"
+        head[name] = _override_column([p.get(key) for p, t in zip(parsed, tables, strict=True)
+                                       for _ in range(len(t))])
+    return pd.concat([pd.DataFrame(head), outcomes], axis=1)
+
+
+def condition_label(keys: list[str], values: tuple, short: bool = False) -> str:
+    """``us.credibility=0.3, scenario=minsk``; ``all scenarios`` when nothing was swept.
+
+    ``short`` drops the group of each key (``credibility=0.3``) when the short names stay distinct (figures).
+    """
+    names = [k.rsplit(".", 1)[-1] for k in keys]
+    names = names if short and len(set(names)) == len(names) else keys
+    return ", ".join(f"{k}={v}" for k, v in zip(names, values, strict=True)) or "all scenarios"
+
+
+def horizon_of_jobs(sweep: Sweep) -> dict[int, int]:
+    """Job number -> horizon in days, from the manifests."""
+    return {s.manifest["job"].get("num") or 0: s.manifest["horizon_days"] for s in sweep.complete}
+
+
+def conditions_table(frame: pd.DataFrame, keys: list[str], horizons: dict[int, int]) -> pd.DataFrame:
+    """One row per condition (combination of swept values), in job order: collapse probability with its 95% Wilson
+    interval, median survival (NaN when more than half held to the horizon) and outcome means."""
+    rows = []
+    grouped = frame.groupby(keys, sort=False, dropna=False) if keys else [((), frame)]
+    for values, group in grouped:
+        values = values if isinstance(values, tuple) else (values,)
+        horizon = {horizons[j] for j in group["job"].unique()}
+        if len(horizon) > 1:
+            raise ReportError(f"condition {condition_label(keys, values)} mixes horizons {sorted(horizon)}")
+        horizon = horizon.pop()
+        n = len(group)
+        collapsed = int(group["collapsed"].sum())
+        low, high = wilson_interval(collapsed, n)
+        days = group["collapse_day"].to_numpy(dtype=float, na_value=np.nan)
+        curve = survival_curve(np.where(group["collapsed"], days, -1), horizon)
+        below = np.flatnonzero(curve["survival"].to_numpy() <= 0.5)
+        row = dict(zip(keys, values, strict=True))
+        row.update({
+            "condition": condition_label(keys, values),
+            "jobs": int(group["job"].nunique()),
+            "scenarios": n,
+            "horizon_days": horizon,
+            "collapsed": collapsed,
+            "collapse_probability": collapsed / n,
+            "ci_low": low,
+            "ci_high": high,
+            "median_survival_days": float(curve["day"].iloc[below[0]]) if below.size else math.nan,
+            "mean_collapse_day": float(np.nanmean(days[group["collapsed"].to_numpy()])) if collapsed else math.nan,
+            "us_engaged_share": float(group["us_engaged"].mean()),
+        })
+        for column, (outcome, _header) in OUTCOME_MEANS.items():
+            row[column] = float(group[outcome].mean())
+        for mode in ("offensive", "clash", "spiral"):
+            row[f"failure_{mode}"] = float((group["failure_mode"] == mode).mean())
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------------------------ figures
+def report_figures(frame: pd.DataFrame, conditions: pd.DataFrame, keys: list[str], title: str) -> dict:
+    """Name -> Figure for the report."""
+    from sim import plots
+
+    figures = {}
+    if keys:
+        figures["collapse_probability"] = plots.collapse_probability_figure(
+            conditions, keys[0], by=keys[1] if len(keys) == 2 else None, title=title)
+    if len(keys) == 2:
+        figures["collapse_heatmap"] = plots.collapse_heatmap_figure(conditions, keys[0], keys[1], title=title)
+    grouped = list(frame.groupby(keys, sort=False, dropna=False)) if keys else [((), frame)]
+    labels = [condition_label(keys, tuple(row[k] for k in keys), short=True) for _, row in conditions.iterrows()]
+    curves, collapse_days, territory, investment = {}, {}, {}, {}
+    for label, horizon, (_values, group) in zip(labels, conditions["horizon_days"], grouped, strict=True):
+        days = group["collapse_day"].to_numpy(dtype=float, na_value=np.nan)
+        curves[label] = survival_curve(np.where(group["collapsed"], days, -1), int(horizon))
+        collapse_days[label] = days[group["collapsed"].to_numpy()]
+        territory[label] = group["territory_change_km2"].to_numpy(dtype=float)
+        investment[label] = group["investment_total"].to_numpy(dtype=float)
+    figures["survival"] = plots.survival_curves_figure(curves)
+    figures["collapse_day"] = plots.distribution_figure(
+        collapse_days, "day of collapse (collapsed scenarios only)", "When the ceasefire fails")
+    figures["territory_change"] = plots.distribution_figure(
+        territory, "territory change, km² (< 0: ground lost by Ukraine)", "Territory change by the end")
+    figures["investment"] = plots.distribution_figure(
+        investment, "cumulative reconstruction investment, $bn", "Reconstruction investment by the end")
+    return figures
+
+
+# ------------------------------------------------------------------------------------------ markdown
+def experiment_question(name: str | None) -> str | None:
+    """The ``# Question:`` comment of ``experiments/NAME.yaml`` (up to the ``# Run:`` line)."""
+    path = EXPERIMENT_DIR / f"{name}.yaml"
+    if not name or not path.is_file():
+        return None
+    lines, inside = [], False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        text = line.lstrip("#").strip()
+        if not line.startswith("#") or text.startswith("Run:"):
+            if inside:
+                break
+            continue
+        if text.startswith("Question:"):
+            inside, text = True, text.removeprefix("Question:").strip()
+        if inside:
+            lines.append(text)
+    return " ".join(lines) or None
+
+
+def _fmt(value, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:,.{digits}f}"
+
+
+def markdown_table(conditions: pd.DataFrame) -> str:
+    """The table of conditions as markdown."""
+    header = ["condition", "jobs", "scenarios", "collapse probability (95% CI)", "median survival (days)",
+              "collapse day if collapsed (mean)", *(h for _c, h in OUTCOME_MEANS.values()),
+              "failure: offensive / clash / spiral", "US engaged"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for _, r in conditions.iterrows():
+        median = (f"> {int(r['horizon_days'])}" if math.isnan(r["median_survival_days"])
+                  else f"{int(r['median_survival_days'])}")
+        cells = [
+            r["condition"].replace("|", "\\|"), str(r["jobs"]), f"{r['scenarios']:,}",
+            f"{r['collapse_probability']:.3f} ({r['ci_low']:.3f}–{r['ci_high']:.3f})", median,
+            _fmt(r["mean_collapse_day"], 0), *(_fmt(r[c], 1) for c in OUTCOME_MEANS),
+            " / ".join(f"{r[f'failure_{m}']:.1%}" for m in ("offensive", "clash", "spiral")),
+            f"{r['us_engaged_share']:.1%}",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def render_markdown(sweep: Sweep, frame: pd.DataFrame, conditions: pd.DataFrame, keys: list[str],
+                    figures: list[str]) -> str:
+    """The text of ``report.md``."""
+    experiments = sorted({str(e) for e in frame["experiment"].dropna()}) if "experiment" in frame else []
+    title = f"Sweep report: {', '.join(experiments)}" if experiments else f"Report: {sweep.root.name}"
+    n_expected = len(sweep.expected) if sweep.expected is not None else len(sweep.complete) + len(sweep.missing)
+    first = sweep.complete[0].manifest
+    out = [f"# {title}", ""]
+    for name in experiments:
+        question = experiment_question(name)
+        if question:
+            out += [f"**Question** ({name}): {question}", ""]
+    out += [f"Source: `{sweep.root}`: {len(sweep.complete)} of {n_expected} jobs complete, {len(frame):,} "
+            f"scenario rows, seed {first['seed']}.",
+            "Swept: " + (", ".join(f"`{k}` ({conditions[k].nunique()} values)" for k in keys) or "nothing")
+            + (f"; each condition ran as {int(frame['shards'].max())} shards (merged here)."
+               if "shards" in frame and frame["shards"].max() > 1 else "."),
+            ""]
+    if sweep.missing:
+        out += ["## Missing jobs", "",
+                f"{len(sweep.missing)} job(s) did not finish; the numbers below leave them out. Run the same "
+                "command again with `hydra.sweep.dir` set to this directory to finish them (complete jobs are "
+                "skipped), then run the report again.", "",
+                "| job | overrides | why |", "|---|---|---|"]
+        out += [f"| {'' if num is None else num} | `{' '.join(job)}` | {why} |" for num, job, why in sweep.missing]
+        out.append("")
+    out += ["## Conditions", "", markdown_table(conditions), "",
+            "Collapse probability: share of scenarios whose escalation reached the collapse level before the "
+            "horizon, with its 95% Wilson interval. Median survival: first day by which half the scenarios had "
+            "collapsed (Kaplan-Meier; every scenario is censored at the same horizon, so it is the empirical "
+            "share), `> H` when more than half held to day H. Collapse day: mean over collapsed scenarios. "
+            "Territory change and investment: means over all scenarios. Full precision in `conditions.csv`.", "",
+            "## Figures", ""]
+    out += [f"![{name}]({FIGURE_DIR}/{name}.png) ([PDF]({FIGURE_DIR}/{name}.pdf))\n" for name in figures]
+    out += ["", "## Files", "",
+            "- `sweep.parquet`: one row per scenario of every complete job; columns `job`, the job's overrides, "
+            "`scenario`, then the outcomes.",
+            "- `conditions.csv`: the table above at full precision.", ""]
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------------------------------ the command
+def write_report(path: str | Path, out_dir: str | Path | None = None) -> dict:
+    """Collect, tabulate and plot a run or sweep directory; returns what was written and what is missing."""
+    sweep = collect(path)
+    out = Path(out_dir) if out_dir is not None else sweep.root
+    frame = sweep_table(sweep)
+    keys = [f"{k} (override)" if f"{k} (override)" in frame.columns else k for k in swept_keys(sweep)]
+    keys = [k for k in keys if k in frame.columns]
+    conditions = conditions_table(frame, keys, horizon_of_jobs(sweep))
+    title = "Collapse probability" + (f": {frame['experiment'].dropna().iloc[0]}"
+                                      if "experiment" in frame and frame["experiment"].notna().any() else "")
+    figures = report_figures(frame, conditions, keys, title)
+    io.write_parquet(out / "sweep.parquet", frame, overwrite=True)
+    io.atomic_write_bytes(out / "conditions.csv", conditions.to_csv(index=False).encode(), overwrite=True)
+    for name, fig in figures.items():
+        for fmt in ("png", "pdf"):
+            io.write_figure(out / FIGURE_DIR / f"{name}.{fmt}", fig, overwrite=True)
+    text = render_markdown(sweep, frame, conditions, keys, list(figures))
+    io.atomic_write_bytes(out / "report.md", text.encode(), overwrite=True)
+    return {"out": out, "jobs": len(sweep.complete), "missing": sweep.missing, "conditions": len(conditions),
+            "swept": keys, "figures": list(figures)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m sim.report PATH [--out DIR]`` or ``python -m sim.report merge SHARD_DIR... --out FILE``."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["merge"]:
+        parser = argparse.ArgumentParser(prog="python -m sim.report merge",
+                                         description="Merge the shards of one design into its scenario table.")
+        parser.add_argument("shard_dirs", nargs="+", type=Path, help="job directories of the shards (any order)")
+        parser.add_argument("--out", required=True, type=Path, help="parquet file to write (must not exist)")
+        args = parser.parse_args(argv[1:])
+        try:
+            written = write_merged(args.shard_dirs, args.out)
+        except (MergeError, FileExistsError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"merged {len(args.shard_dirs)} shards into {written}")
+        return 0
+    parser = argparse.ArgumentParser(prog="python -m sim.report", description=__doc__.split("\n\n")[0])
+    parser.add_argument("path", type=Path, help="a run directory or a multirun (sweep) directory")
+    parser.add_argument("--out", type=Path, default=None, help="where to write (default: PATH)")
+    args = parser.parse_args(argv)
+    try:
+        result = write_report(args.path, args.out)
+    except ReportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"report: {result['out'] / 'report.md'} ({result['jobs']} jobs, {result['conditions']} conditions"
+          + (f", swept {', '.join(result['swept'])}" if result["swept"] else "") + ")")
+    if result["missing"]:
+        print(f"incomplete: {len(result['missing'])} job(s) missing: "
+              + ", ".join(str(num) for num, _job, _why in result["missing"]), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
