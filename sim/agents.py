@@ -46,6 +46,8 @@ class StateField:
         values = getattr(agent.model.state, self.field).copy()
         values[agent.index] = value
         setattr(agent.model.state, self.field, values)
+        if self.field in engine.MEMBER_FIELDS:
+            engine.refresh_coalition(agent.model.state)
 
 
 def _param(key: str, doc: str, kind: type = float) -> property:
@@ -185,7 +187,7 @@ class CoalitionAgent(ScenarioAgent):
     @property
     def active_members(self) -> int:
         """Members still deployed."""
-        return int(self.model.state.member_active[0].sum())
+        return int(self.model.state.coalition_members[0])
 
     @property
     def cohesion(self) -> float:

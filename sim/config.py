@@ -104,6 +104,8 @@ class Config:
                 return s
         raise KeyError(key)
 
+    __iter__ = None  # keyed by name, not a sequence (mesa.batch_run may pass a Config as a single value)
+
     def __getitem__(self, key: str):
         """Fixed value of ``group.name`` (or its Spec if it is a distribution)."""
         s = self.spec(key)

@@ -124,11 +124,13 @@ class State:
     investment_bn: np.ndarray  # (N,) float64 cumulative reconstruction investment, $bn
     # Coalition members
     member_troops_k: np.ndarray  # (N, M) float64 thousand troops deployed (0 once withdrawn)
-    member_support: np.ndarray  # (N, M) float64 domestic support in [0, 1]
+    member_support: np.ndarray  # (N, M) float32 domestic support in [0, 1] (float32: the daily update is the hot path)
     member_active: np.ndarray  # (N, M) bool still deployed
     member_resolve: np.ndarray  # (N, M) float64 true resolve (fixed per scenario)
-    member_baseline: np.ndarray  # (N, M) float64 support level support reverts to (fixed)
-    member_cost: np.ndarray  # (N, M) float64 support lost per day of deployment (fixed)
+    member_baseline: np.ndarray  # (N, M) float32 support level support reverts to (fixed)
+    member_cost: np.ndarray  # (N, M) float32 support lost per day of deployment (fixed)
+    coalition_troops_k: np.ndarray  # (N,) float64 sum of member_troops_k (kept with it by refresh_coalition)
+    coalition_members: np.ndarray  # (N,) int64 members deployed: count of member_active (likewise)
     initial_members: np.ndarray  # (N,) int64 members at the ceasefire
     initial_troops_k: np.ndarray  # (N,) float64 troops at the ceasefire
     co_decision_day: np.ndarray  # (N,) int64 day of the pending coalition decision, -1 if none
@@ -186,8 +188,6 @@ class Today:
     ru_losses_k: np.ndarray | None = None
     ua_losses_k: np.ndarray | None = None
     level: np.ndarray | None = None  # today's escalation level 0..4
-    troops_k: np.ndarray | None = None  # coalition troops deployed at the start of the day (thousand)
-    share_active: np.ndarray | None = None  # share of initial members deployed at the start of the day
     investment_bn: np.ndarray | None = None  # today's investment flow
     withdrew: np.ndarray | None = None  # (N, M) members that withdrew today
     beliefs_before: tuple | None = None  # (us mean, coalition mean) before learning
@@ -207,29 +207,44 @@ def us_true_act_probability(state: State, p: Params) -> np.ndarray:
     return R.act_probability(p["us.resolve"], p["us.binding"]) * state.us_attention * state.us_committed
 
 
+MEMBER_FIELDS = ("member_troops_k", "member_active")  # the member arrays the coalition aggregates sum up
+
+
+def refresh_coalition(state: State, rows: np.ndarray | None = None) -> None:
+    """Recompute the coalition aggregates from the member arrays (for ``rows``, or all scenarios).
+
+    Members change only when they withdraw (phase 7) or when a user edits them, so the daily phases read the
+    aggregates instead of summing (N, M) arrays every day.
+    """
+    if rows is None:
+        state.coalition_troops_k = state.member_troops_k.sum(axis=1)
+        state.coalition_members = np.count_nonzero(state.member_active, axis=1).astype(np.int64)
+        return
+    troops, members = state.coalition_troops_k.copy(), state.coalition_members.copy()
+    troops[rows] = state.member_troops_k[rows].sum(axis=1)
+    members[rows] = np.count_nonzero(state.member_active[rows], axis=1)
+    state.coalition_troops_k, state.coalition_members = troops, members
+
+
 def cohesion(state: State) -> np.ndarray:
     """Share of the coalition's initial members still deployed; (N,) in [0, 1]."""
-    return state.member_active.sum(axis=1) / np.maximum(state.initial_members, 1)
+    return state.coalition_members / np.maximum(state.initial_members, 1)
 
 
 def coalition_troops(state: State) -> np.ndarray:
     """Coalition troops still deployed (thousand); (N,)."""
-    return state.member_troops_k.sum(axis=1)
+    return state.coalition_troops_k
 
 
-def believed_coalition(state: State, p: Params, share_active: np.ndarray | None = None) -> np.ndarray:
-    """Russia's expected probability that the coalition responds when triggered; (N,).
-
-    ``share_active`` is ``cohesion(state)`` when the caller already has it.
-    """
-    share_active = cohesion(state) if share_active is None else share_active
-    return R.act_probability(R.beta_mean(state.co_a, state.co_b), p["coalition.binding"]) * share_active
+def believed_coalition(state: State, p: Params) -> np.ndarray:
+    """Russia's expected probability that the coalition responds when triggered; (N,)."""
+    return R.act_probability(R.beta_mean(state.co_a, state.co_b), p["coalition.binding"]) * cohesion(state)
 
 
-def security(state: State, p: Params, share_active: np.ndarray | None = None) -> np.ndarray:
+def security(state: State, p: Params) -> np.ndarray:
     """Security index (investors' view): public guarantee beliefs discounted by recent violence; (N,)."""
     p_us = R.act_probability(R.beta_mean(state.us_a, state.us_b), p["us.binding"]) * state.us_committed
-    guarantee = R.guarantee_index(p_us, believed_coalition(state, p, share_active))
+    guarantee = R.guarantee_index(p_us, believed_coalition(state, p))
     return R.security_index(guarantee, state.violence, p["reconstruction.violence_scale"])
 
 
@@ -274,9 +289,11 @@ def initial_state(p: Params, streams: Streams) -> State:
         ua_strength_k=p["ukraine.strength_k"].astype(np.float64),
         ua_capacity_k=p["ukraine.capacity_k"].astype(np.float64),
         territory_km2=np.zeros(n), investment_bn=np.zeros(n),
-        member_troops_k=troops, member_support=np.where(exists, baseline, 0.0), member_active=active,
-        member_resolve=resolve, member_baseline=baseline, member_cost=cost,
-        initial_members=active.sum(axis=1).astype(np.int64), initial_troops_k=troops.sum(axis=1),
+        member_troops_k=troops, member_support=np.where(exists, baseline, 0.0).astype(np.float32),
+        member_active=active, member_resolve=resolve, member_baseline=baseline.astype(np.float32),
+        member_cost=cost.astype(np.float32),
+        coalition_troops_k=troops.sum(axis=1), coalition_members=np.count_nonzero(active, axis=1).astype(np.int64),
+        initial_members=np.count_nonzero(active, axis=1).astype(np.int64), initial_troops_k=troops.sum(axis=1),
         co_decision_day=np.full(n, -1, dtype=np.int64), co_decision_hit=np.zeros(n, dtype=bool),
         us_attention=p["us.attention"].astype(np.float64), us_committed=np.ones(n, dtype=bool),
         tension=np.zeros(n), violence=np.zeros(n),
@@ -293,24 +310,22 @@ def initial_state(p: Params, streams: Streams) -> State:
 def phase_russia(s: State, p: Params, rng: Streams, t: Today) -> None:
     """1. Russia weighs hold, incidents, probe and offensive and draws its action (logit choice)."""
     day = t.day
-    # The coalition's aggregates, summed over members once a day (membership changes only in phase 7).
-    t.troops_k, t.share_active = coalition_troops(s), cohesion(s)
-    troops = t.troops_k
+    troops = coalition_troops(s)
     forward = p["coalition.forward_share"] * troops
     coverage = R.coalition_coverage(forward, p["coalition.line_cover_k"])
     b_us = believed_us(s, p, day)
-    b_co = believed_coalition(s, p, t.share_active)
+    b_co = believed_coalition(s, p)
     # Denial: the local balance an offensive would meet now, and after the projected power shift.
     attack = p["russia.offensive_share"] * s.ru_strength_k
-    defence = p["ukraine.front_share"] * s.ua_strength_k + p["coalition.quality"] * forward
+    # The whole force is in the country: an offensive meets all of it, not just the forward share.
+    defence = p["ukraine.front_share"] * s.ua_strength_k + p["coalition.quality"] * troops
     ratio50, steep = p["russia.quick_win_ratio"], p["russia.quick_win_steepness"]
     p_quick = R.quick_win_probability(attack, defence, ratio50, steep)
     ru_gain = R.regeneration(s.ru_strength_k, p["russia.capacity_k"], p["russia.regen_per_day"],
                              p["russia.sanctions_drag"] * s.sanctions)
     ua_gain = R.regeneration(s.ua_strength_k, s.ua_capacity_k, p["ukraine.regen_per_day"], 0.0)
     shift = R.power_shift_rate(s.ru_strength_k, ru_gain, defence, p["ukraine.front_share"] * ua_gain)
-    p_quick_later = R.quick_win_probability(attack, defence * np.exp(shift * p["russia.foresight_days"]),
-                                            ratio50, steep)
+    p_quick_later = R.quick_win_probability(attack, defence, ratio50, steep, shift * p["russia.foresight_days"])
     # Expected responses (Russia's beliefs); attacked forward troops make the coalition's more automatic.
     automatic = p["coalition.tripwire_automaticity"]
     b_co_offensive = 1.0 - (1.0 - b_co) * (1.0 - automatic * (forward > 0))
@@ -321,7 +336,7 @@ def phase_russia(s: State, p: Params, rng: Streams, t: Today) -> None:
     offensive = R.offensive_utility(
         p_quick, p_quick_later, p["russia.value_of_gains"], p["russia.long_war_share"],
         p["russia.long_war_cost"], p["russia.preventive_weight"], p["russia.status_quo_value"],
-        b_us * us_cost + b_co_offensive * co_cost, sanctions_w * (1.0 - s.sanctions), tension_push)
+        b_us * us_cost + b_co_offensive * co_cost, sanctions_w, tension_push)
     det_incident, det_probe, attribution = R.monitoring_rates(p["monitoring.regime"], p["monitoring.access"],
                                                               s.us_attention)
     delay = R.decision_delay(p["coalition.decision_rule"], p["coalition.lead_delay_days"],
@@ -366,12 +381,12 @@ def phase_guarantors(s: State, p: Params, rng: Streams, t: Today) -> None:
     triggered = t.attributed & attack
     t.us_acted = R.us_acts(triggered, us_true_act_probability(s, p), rng.uniform("us_act", day))
     t.us_failed = triggered & ~t.us_acted
-    forward = p["coalition.forward_share"] * t.troops_k
+    forward = p["coalition.forward_share"] * coalition_troops(s)
     probe_hit = (action == R.PROBE) & (rng.uniform("tripwire", day) < t.extras["p_hit"])
     t.hit = probe_hit | ((action == R.OFFENSIVE) & (forward > 0))
     t.fired_back = t.hit & (rng.uniform("fire_back", day) < p["coalition.tripwire_automaticity"])
     # A probe attributed to Russia puts a coalition decision in motion (one at a time).
-    has_members = t.share_active > 0
+    has_members = s.coalition_members > 0
     t.co_started = triggered & (action == R.PROBE) & (s.co_decision_day < 0) & has_members
     s.co_decision_day = np.where(t.co_started, day + t.extras["delay"], s.co_decision_day)
     s.co_decision_hit = np.where(t.co_started, t.hit, s.co_decision_hit)
@@ -407,25 +422,27 @@ def phase_guarantors(s: State, p: Params, rng: Streams, t: Today) -> None:
 
 def phase_combat(s: State, p: Params, rng: Streams, t: Today) -> None:
     """5. Lanchester square-law engagement of a probe or an offensive; ground changes hands."""
-    action = t.action
-    probe, offensive = action == R.PROBE, action == R.OFFENSIVE
-    red = np.where(probe, p["russia.probe_share"], np.where(offensive, p["russia.offensive_share"], 0.0))
-    red = red * s.ru_strength_k
-    ua = np.where(probe, p["ukraine.local_share"], np.where(offensive, p["ukraine.front_share"], 0.0))
-    ua = ua * s.ua_strength_k
-    forward = p["coalition.forward_share"] * t.troops_k
-    coalition = t.fired_back * p["coalition.quality"] * forward * np.where(probe, 0.1, 1.0)
-    blue = ua + coalition
-    red_rate = p["russia.attrition_rate"]
+    n = len(s.scenario)
+    t.ground_km2, t.ru_losses_k, t.ua_losses_k = np.zeros(n), np.zeros(n), np.zeros(n)
+    rows = np.flatnonzero(t.action >= R.PROBE)  # fighting is rare: compute it only where it happens
+    if rows.size == 0:
+        return
+    q = p.take(rows)
+    probe, offensive = t.action[rows] == R.PROBE, t.action[rows] == R.OFFENSIVE
+    red = np.where(probe, q["russia.probe_share"], q["russia.offensive_share"]) * s.ru_strength_k[rows]
+    ua = np.where(probe, q["ukraine.local_share"], q["ukraine.front_share"]) * s.ua_strength_k[rows]
+    # Coalition troops fight where attacked troops fired back: a probe meets one sector's share (1/10).
+    forward = q["coalition.forward_share"] * s.coalition_troops_k[rows]
+    blue = ua + t.fired_back[rows] * q["coalition.quality"] * forward * np.where(probe, 0.1, 1.0)
+    red_rate = q["russia.attrition_rate"]
     # US engagement on an offensive multiplies the defenders' effectiveness (air power, intelligence).
-    blue_rate = p["ukraine.attrition_rate"] * np.where(offensive & t.us_acted, p["us.capability"], 1.0)
+    blue_rate = q["ukraine.attrition_rate"] * np.where(offensive & t.us_acted[rows], q["us.capability"], 1.0)
     red_after, blue_after = R.lanchester_square(red, blue, red_rate, blue_rate, R.ENGAGEMENT_DAYS)
-    frontage = np.where(probe, p["russia.probe_frontage_km"], p["russia.offensive_frontage_km"])
-    advance = np.where(probe, p["russia.probe_advance_km"], p["russia.offensive_advance_km"])
-    fighting = probe | offensive
-    t.ground_km2 = np.where(fighting, R.ground_taken_km2(red, blue, red_rate, blue_rate, frontage, advance), 0.0)
-    t.ru_losses_k = red - red_after
-    t.ua_losses_k = (blue - blue_after) * ua / np.maximum(blue, 1e-300)
+    frontage = np.where(probe, q["russia.probe_frontage_km"], q["russia.offensive_frontage_km"])
+    advance = np.where(probe, q["russia.probe_advance_km"], q["russia.offensive_advance_km"])
+    t.ground_km2[rows] = R.ground_taken_km2(red, blue, red_rate, blue_rate, frontage, advance)
+    t.ru_losses_k[rows] = red - red_after
+    t.ua_losses_k[rows] = (blue - blue_after) * ua / np.maximum(blue, 1e-300)
     s.territory_km2 = s.territory_km2 - t.ground_km2
 
 
@@ -448,7 +465,7 @@ def phase_slow(s: State, p: Params, rng: Streams, t: Today) -> None:
         p["russia.sanctions_drag"] * s.sanctions), 0.0)
     persistence = R.decay_factor(p["reconstruction.violence_halflife_days"])
     s.violence = s.violence * persistence + (1.0 - persistence) * t.level
-    t.investment_bn = R.investment_flow(security(s, p, t.share_active), p["reconstruction.max_bn_per_day"],
+    t.investment_bn = R.investment_flow(security(s, p), p["reconstruction.max_bn_per_day"],
                                         p["reconstruction.elasticity"])
     s.investment_bn = s.investment_bn + t.investment_bn
     s.ua_capacity_k = s.ua_capacity_k + p["ukraine.aid_k_per_day"] + t.investment_bn * p[
@@ -456,14 +473,19 @@ def phase_slow(s: State, p: Params, rng: Streams, t: Today) -> None:
     s.ua_strength_k = np.maximum(s.ua_strength_k - t.ua_losses_k + R.regeneration(
         s.ua_strength_k, s.ua_capacity_k, p["ukraine.regen_per_day"], 0.0), 0.0)
     # Members: support moves with costs, violence and the US's behaviour; below the threshold, troops leave.
-    pressure = p["coalition.violence_sensitivity"] * s.violence + p["coalition.us_shock"] * t.us_failed
-    support = R.member_support_update(s.member_support, s.member_baseline, p["coalition.support_recovery_per_day"],
-                                      s.member_cost, pressure)
+    f32 = np.float32
+    pressure = (p["coalition.violence_sensitivity"] * s.violence + p["coalition.us_shock"] * t.us_failed).astype(f32)
+    support = R.member_support_update(s.member_support, s.member_baseline,
+                                      p["coalition.support_recovery_per_day"].astype(f32), s.member_cost, pressure)
     s.member_support = np.where(s.member_active, support, s.member_support)  # withdrawn members' support freezes
-    still = s.member_active & (s.member_support >= p["coalition.exit_threshold"][:, None])
+    still = s.member_active & (s.member_support >= p["coalition.exit_threshold"].astype(f32)[:, None])
     t.withdrew = s.member_active & ~still
-    s.member_active = still
-    s.member_troops_k = np.where(still, s.member_troops_k, 0.0)
+    if t.withdrew.any():  # withdrawals are rare: touch only the rows that have one
+        rows = np.unique(np.flatnonzero(t.withdrew) // t.withdrew.shape[1])
+        troops = s.member_troops_k.copy()
+        troops[rows] = np.where(still[rows], troops[rows], 0.0)
+        s.member_active, s.member_troops_k = still, troops
+        refresh_coalition(s, rows)
     s.us_attention = R.attention_update(s.us_attention, p["us.attention_mean"], p["us.attention_reversion_per_day"],
                                         p["us.attention_volatility"], rng.uniform("us_attention", day))
     review = (p["us.review_day"] == day) & (p["us.review_day"] > 0)

@@ -22,11 +22,13 @@ _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
 
 def mix64(x: np.ndarray) -> np.ndarray:
     """SplitMix64 finaliser on uint64 values (wrapping arithmetic); returns a new array."""
-    x = np.asarray(x, dtype=np.uint64)
-    z = x + _GOLDEN
-    z = (z ^ (z >> _S30)) * _M1
-    z = (z ^ (z >> _S27)) * _M2
-    return z ^ (z >> _S31)
+    z = np.asarray(x, dtype=np.uint64) + _GOLDEN
+    z ^= z >> _S30
+    z *= _M1
+    z ^= z >> _S27
+    z *= _M2
+    z ^= z >> _S31
+    return z
 
 
 def stream_key(seed: int, name: str) -> np.uint64:
@@ -68,9 +70,10 @@ class Streams:
         if rows is not None:
             keys = keys[rows]
         with np.errstate(over="ignore"):
+            # Per (scenario, stream) a Weyl sequence in the step, finalised: SplitMix64 with a per-scenario seed.
             k = mix64(keys + np.uint64(step) * _M2)
             if slots is None:
-                return to_unit(mix64(k))
+                return to_unit(k)
             slot = np.arange(slots, dtype=np.uint64) * _M1
             return to_unit(mix64(k[:, None] ^ slot[None, :]))
 

@@ -85,10 +85,14 @@ def review_factor(day, review_day, lapse, window_days):
 
 
 # -------------------------------------------------------------------------------------- phase 1: Russia
-def quick_win_probability(attack_k, defence_k, ratio50, steepness):
-    """P(quick victory) = R^k / (R^k + R50^k) with R the local force ratio (denial); (N,)."""
-    ratio = attack_k / np.maximum(defence_k, 1e-9)
-    return 1.0 / (1.0 + (ratio50 / np.maximum(ratio, 1e-12)) ** steepness)
+def quick_win_probability(attack_k, defence_k, ratio50, steepness, log_shift=0.0):
+    """P(quick victory) = R^k / (R^k + R50^k), R the local force ratio (denial); (N,).
+
+    ``log_shift`` scales the defence by exp(log_shift) (a projected shift in the balance); the logistic form
+    1 / (1 + exp(k (log R50 - log R))) is the same function, cheaper than powers.
+    """
+    log_ratio = np.log(np.maximum(attack_k, 1e-12)) - np.log(np.maximum(defence_k, 1e-9)) - log_shift
+    return 1.0 / (1.0 + np.exp(steepness * (np.log(ratio50) - log_ratio)))
 
 
 def regeneration(strength_k, capacity_k, rate_per_day, drag):

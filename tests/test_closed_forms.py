@@ -39,7 +39,7 @@ def test_one_shot_attack_probability_is_the_logistic_of_the_utility_gap():
         - (1 - p_quick) * c.russia.long_war_cost
     believed_us = (1 - (1 - c.us.credibility) * (1 - c.us.binding)) * c.us.attention
     cost = (c.russia.status_quo_value + believed_us * c.russia.response_cost_us * c.us.capability
-            + c.russia.sanctions_weight * (1 - c.russia.sanctions_initial))
+            + c.russia.sanctions_weight)
     gap = gain - cost
     # The two priced-out options carry weight exp(-0.8 * ~50), below 1e-17: the reduction is exact to 1e-12.
     expected = 1.0 / (1.0 + math.exp(-c.russia.rationality * gap))

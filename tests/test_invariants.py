@@ -32,6 +32,9 @@ def check_state(s: State, previous: State) -> None:
     assert (s.detected <= s.violations).all() and (s.attributed <= s.detected).all()
     assert (~s.member_active <= (s.member_troops_k == 0)).all()  # withdrawn members have no troops
     assert (s.member_active <= previous.member_active).all()  # members never come back
+    # The coalition aggregates the phases read stay equal to the member arrays they summarise.
+    assert (s.coalition_troops_k == s.member_troops_k.sum(axis=1)).all()
+    assert (s.coalition_members == s.member_active.sum(axis=1)).all()
 
 
 @pytest.mark.parametrize("preset", PRESETS)
