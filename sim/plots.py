@@ -98,7 +98,7 @@ def collapse_probability_figure(conditions: pd.DataFrame, x: str, by: str | None
         ax.set_xlim(-0.5, len(categories) - 0.5)
     ax.set_xlabel(x)
     ax.set_ylabel("collapse probability (95% CI)")
-    ax.set_ylim(0, 1)
+    ax.set_ylim(0, min(1.0, max(0.05, 1.15 * float(conditions["ci_high"].max()))))  # zoomed so bands show
     ax.set_title(title)
     ax.grid(alpha=0.3)
     if by is not None:

@@ -34,8 +34,8 @@ from sim.config import EXPERIMENT_DIR
 from sim.jobs import MANIFEST_NAME, TABLE_NAME, JobStatus, MergeError, check_job, expand_sweep, write_merged
 
 FIGURE_DIR = "report_figures"
-# Overrides that split one design into jobs without changing any scenario: they never define a condition.
-NOT_CONDITIONS = ("shard",)
+# Overrides that change how a design is run or written, never a scenario's result: they never define a condition.
+NOT_CONDITIONS = ("shard", "chunk_size", "output.figures")
 OUTCOME_MEANS = {  # conditions.csv column -> (outcome column, report.md header)
     "territory_change_km2_mean": ("territory_change_km2", "territory change (km², mean)"),
     "investment_total_bn_mean": ("investment_total", "investment ($bn, mean)"),
@@ -55,7 +55,14 @@ class Sweep:
     complete: list[JobStatus]
     expected: list[list[str]] | None  # each job's task overrides, in job order (None: unknown)
     missing: list[tuple[int | None, list[str], str]] = field(default_factory=list)  # (job, overrides, why)
-    sweep_params: dict[str, str] = field(default_factory=dict)
+
+    def number(self, status: JobStatus) -> int:
+        """The job's number: Hydra's job number in a sweep directory; otherwise its position among the jobs found
+        (a folder of separate runs, whose job numbers may repeat)."""
+        num = status.manifest["job"].get("num")
+        if self.expected is not None and num is not None:
+            return num
+        return sorted(s.path for s in self.complete).index(status.path)
 
     @property
     def overrides(self) -> list[list[str]]:
@@ -86,13 +93,13 @@ def collect(path: str | Path) -> Sweep:
     dirs = {p.parent for p in root.rglob(MANIFEST_NAME)} | {p.parent for p in root.rglob(".hydra") if p.is_dir()}
     statuses = [check_job(d) for d in sorted(dirs - {root}) if ".submitit" not in d.parts]
     complete = [s for s in statuses if s.complete]
-    expected, params = None, {}
+    expected = None
     if (root / "multirun.yaml").is_file():
         hydra_cfg = OmegaConf.load(root / "multirun.yaml").hydra
         params = {k: f"{v}" for k, v in (hydra_cfg.sweeper.get("params") or {}).items()}
         if hydra_cfg.sweeper.get("_target_", "").endswith("BasicSweeper"):
             expected = expand_sweep(params, list(hydra_cfg.overrides.task))
-    sweep = Sweep(root, complete, expected, sweep_params=params)
+    sweep = Sweep(root, complete, expected)
     if expected is not None:
         done = [s.manifest["job"].get("overrides") for s in complete]
         unfinished = {tuple(_hydra_overrides(s.path) or []): s for s in statuses if not s.complete}
@@ -145,19 +152,28 @@ def _override_column(values: list) -> pd.Series:
 
 
 # ------------------------------------------------------------------------------------------ tables
-def sweep_table(sweep: Sweep) -> pd.DataFrame:
-    """One row per scenario of every complete job: ``job``, the job's overrides, ``scenario``, the outcomes."""
-    jobs = sorted(sweep.complete, key=lambda s: (s.manifest["job"].get("num") or 0, str(s.path)))
+def override_column(key: str, taken) -> str:
+    """Column of ``sweep.parquet`` that holds an override: its key, except that the preset group ``scenario``
+    is ``preset`` (``scenario`` is the scenario index there), and a name already ``taken`` by the table (an
+    outcome, or a parameter sampled from a distribution) gets `` (override)``."""
+    name = "preset" if key == "scenario" else key
+    return f"{key} (override)" if name in taken else name
+
+
+def sweep_table(sweep: Sweep) -> tuple[pd.DataFrame, dict[str, str]]:
+    """One row per scenario of every complete job (``job``, the job's overrides, ``scenario``, the outcomes), and
+    the column of each override key."""
+    jobs = sorted(sweep.complete, key=sweep.number)
     parsed = [parse_overrides(s.manifest["job"].get("overrides", [])) for s in jobs]
     keys = list(dict.fromkeys(k for p in parsed for k in p))
     tables = [pd.read_parquet(s.path / TABLE_NAME).reset_index() for s in jobs]
     outcomes = pd.concat(tables, ignore_index=True)
-    head = {"job": np.repeat([s.manifest["job"].get("num") or 0 for s in jobs], [len(t) for t in tables])}
+    columns = {key: override_column(key, outcomes.columns) for key in keys}
+    head = {"job": np.repeat([sweep.number(s) for s in jobs], [len(t) for t in tables])}
     for key in keys:
-        name = key if key not in outcomes.columns else f"{key} (override)"
-        head[name] = _override_column([p.get(key) for p, t in zip(parsed, tables, strict=True)
-                                       for _ in range(len(t))])
-    return pd.concat([pd.DataFrame(head), outcomes], axis=1)
+        head[columns[key]] = _override_column([p.get(key) for p, t in zip(parsed, tables, strict=True)
+                                               for _ in range(len(t))])
+    return pd.concat([pd.DataFrame(head), outcomes], axis=1), columns
 
 
 def condition_label(keys: list[str], values: tuple, short: bool = False) -> str:
@@ -167,12 +183,13 @@ def condition_label(keys: list[str], values: tuple, short: bool = False) -> str:
     """
     names = [k.rsplit(".", 1)[-1] for k in keys]
     names = names if short and len(set(names)) == len(names) else keys
-    return ", ".join(f"{k}={v}" for k, v in zip(names, values, strict=True)) or "all scenarios"
+    shown = ["default" if v is None or (isinstance(v, float) and math.isnan(v)) else v for v in values]
+    return ", ".join(f"{k}={v}" for k, v in zip(names, shown, strict=True)) or "all scenarios"
 
 
 def horizon_of_jobs(sweep: Sweep) -> dict[int, int]:
     """Job number -> horizon in days, from the manifests."""
-    return {s.manifest["job"].get("num") or 0: s.manifest["horizon_days"] for s in sweep.complete}
+    return {sweep.number(s): s.manifest["horizon_days"] for s in sweep.complete}
 
 
 def conditions_table(frame: pd.DataFrame, keys: list[str], horizons: dict[int, int]) -> pd.DataFrame:
@@ -336,9 +353,8 @@ def write_report(path: str | Path, out_dir: str | Path | None = None) -> dict:
     """Collect, tabulate and plot a run or sweep directory; returns what was written and what is missing."""
     sweep = collect(path)
     out = Path(out_dir) if out_dir is not None else sweep.root
-    frame = sweep_table(sweep)
-    keys = [f"{k} (override)" if f"{k} (override)" in frame.columns else k for k in swept_keys(sweep)]
-    keys = [k for k in keys if k in frame.columns]
+    frame, columns = sweep_table(sweep)
+    keys = [columns[k] for k in swept_keys(sweep) if k in columns]
     conditions = conditions_table(frame, keys, horizon_of_jobs(sweep))
     title = "Collapse probability" + (f": {frame['experiment'].dropna().iloc[0]}"
                                       if "experiment" in frame and frame["experiment"].notna().any() else "")
@@ -383,7 +399,8 @@ def main(argv: list[str] | None = None) -> int:
           + (f", swept {', '.join(result['swept'])}" if result["swept"] else "") + ")")
     if result["missing"]:
         print(f"incomplete: {len(result['missing'])} job(s) missing: "
-              + ", ".join(str(num) for num, _job, _why in result["missing"]), file=sys.stderr)
+              + ", ".join(str(num) if num is not None else why.split(":")[0]
+                          for num, _job, why in result["missing"]), file=sys.stderr)
     return 0
 
 

@@ -257,3 +257,17 @@ def test_bad_override_is_refused_with_a_clear_message_and_writes_nothing(args, m
     assert message in proc.stderr
     assert proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
     assert list(tmp_path.iterdir()) == []  # no outputs/, no multirun/
+
+
+def test_report_of_a_preset_sweep_names_conditions_by_preset(tiny_sweep):
+    out = tiny_sweep("plans")
+    assert run_sim(str(out), module="sim.report").returncode == 0
+    frame = pd.read_parquet(out / "sweep.parquet")
+    conditions = pd.read_csv(out / "conditions.csv")
+    # the group override scenario=NAME is the column preset; scenario stays the scenario index
+    assert conditions["preset"].tolist() == ["minsk", "aid_only", "coalition_only", "coalition_us_backstop"]
+    assert sorted(set(frame["scenario"])) == list(range(30))
+    for num, preset in enumerate(conditions["preset"]):
+        assert check_job(out / str(num)).manifest["config"]["preset"] == preset
+        assert set(frame.loc[frame["job"] == num, "preset"]) == {preset}
+    assert not (out / "report_figures" / "collapse_heatmap.png").exists()  # 1-D sweep: no heatmap
