@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from sim import io
-from sim.config import Config, ConfigError, from_omegaconf
+from sim.config import Config, from_omegaconf
 
 log = logging.getLogger("sim.jobs")
 
@@ -281,6 +281,6 @@ def write_merged(job_dirs: Iterable[str | Path], out_path: str | Path) -> Path:
     return io.write_parquet(out_path, merge_shards(job_dirs))
 
 
-__all__ = ["ConfigError", "JobConflictError", "JobStatus", "MergeError", "check_job", "clear_unfinished",
+__all__ = ["JobConflictError", "JobStatus", "MergeError", "check_job", "clear_unfinished",
            "expand_sweep", "job_files", "merge_shards", "run_job", "write_manifest", "write_merged",
            "write_outputs"]

@@ -160,6 +160,9 @@ def test_a_killed_job_is_rerun_and_the_report_then_complete(tmp_path):
     assert check_job(out / "0").complete
     assert not check_job(out / "1").complete and not (out / "1" / MANIFEST_NAME).exists()
     first_manifest = (out / "0" / MANIFEST_NAME).read_bytes()
+    # what a kill while writing would leave: a finished table, a temporary file, no manifest
+    shutil.copy(out / "0" / "scenarios.parquet", out / "1" / "scenarios.parquet")
+    (out / "1" / ".summary.json.x1y2.tmp").write_bytes(b"{")
 
     partial = run_sim(str(out), module="sim.report")
     assert partial.returncode == 0 and "1 job(s) missing: 1" in partial.stderr
@@ -171,7 +174,8 @@ def test_a_killed_job_is_rerun_and_the_report_then_complete(tmp_path):
     assert again.returncode == 0, again.stderr[-3000:]
     assert "job 0/2 [n_scenarios=40 horizon_days=365]: complete" in again.stdout + again.stderr
     assert (out / "0" / MANIFEST_NAME).read_bytes() == first_manifest  # skipped, not re-run
-    assert check_job(out / "1").complete
+    assert check_job(out / "1").complete and not list((out / "1").glob(".*.tmp"))
+    assert check_job(out / "1").manifest["rows"] == 6000
     complete = run_sim(str(out), module="sim.report")
     assert complete.returncode == 0 and "missing" not in complete.stderr
     assert "Missing jobs" not in (out / "report.md").read_text()
