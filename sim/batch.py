@@ -217,7 +217,9 @@ def chunks_of(scenarios: np.ndarray, chunk_size: int) -> Iterable[np.ndarray]:
 
 
 def _validated_scenarios(config: Config, scenarios, param_values) -> np.ndarray:
-    scenarios = np.arange(config.n_scenarios) if scenarios is None else np.asarray(scenarios, dtype=np.int64)
+    if scenarios is None:  # the config's shard of the design (all of it unless shard/shards are set)
+        scenarios = np.arange(*config.scenario_range)
+    scenarios = np.asarray(scenarios, dtype=np.int64)
     if scenarios.size and (scenarios.min() < 0 or scenarios.max() >= config.n_scenarios):
         raise ValueError(f"scenario indices must lie in [0, {config.n_scenarios}); the design has "
                          f"n_scenarios={config.n_scenarios}")
@@ -292,7 +294,7 @@ def iter_chunks(config: Config, scenarios=None, chunk_size: int | None = None, t
 def run_batch(config: Config, scenarios=None, chunk_size: int | None = None, trajectories: bool = False,
               trajectory_every: int = 1, progress: bool | None = None,
               param_values: dict[str, np.ndarray] | None = None, workers: int = 1) -> BatchResult:
-    """Run scenarios (default ``range(config.n_scenarios)``) chunk by chunk; returns their outcomes.
+    """Run scenarios (default: the config's shard, all of ``range(n_scenarios)`` unless sharded) chunk by chunk.
 
     ``param_values`` runs an explicit design: key -> array with one value per entry of ``scenarios`` (in order;
     choices as names), replacing that parameter's fixed or sampled value; the outcome table gains a column per

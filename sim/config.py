@@ -227,6 +227,8 @@ def validate(raw: dict) -> Config:
     unknown = sorted(set(raw) - allowed_top - {"defaults", "hydra", "experiment", "output", "shard", "shards"})
     if unknown:
         raise ConfigError(f"unknown key(s) {unknown}; allowed top-level keys: {', '.join(sorted(allowed_top))}")
+    workers = (raw.get("output") or {}).get("workers", 1) if isinstance(raw.get("output"), dict) else 1
+    _check_range("output.workers", _number("output.workers", workers, integer=True), 1, 1024)
     settings = {}
     for name, (default, low, high, _) in RUN_SETTINGS.items():
         value = _number(name, raw.get(name, default), integer=True)
@@ -271,6 +273,7 @@ class OutputSchema:
     """What a job writes besides its table, config, summary and manifest; read by ``sim.jobs``, not by the model."""
 
     figures: bool = True  # the job's own figures (PNG and PDF); a sweep's report draws its comparative figures
+    workers: int = 1  # processes running the job's chunks; outcomes are identical for any number
 
 
 def _schema():
@@ -345,7 +348,7 @@ def _explain(exc: Exception) -> str:
             known = sorted(p.name for p in PARAMS if p.group == group)
             return f"unknown key {key}; allowed keys in {group}: {', '.join(known)}"
         if key.startswith("output."):
-            return f"unknown key {key}; allowed keys in output: figures"
+            return f"unknown key {key}; allowed keys in output: figures, workers"
         allowed = sorted(set(RUN_SETTINGS) | {"preset", "output"} | set(GROUPS))
         return f"unknown key {key}; allowed top-level keys: {', '.join(allowed)}"
     if "could not be converted" in cause or "Invalid type" in cause:

@@ -219,7 +219,8 @@ def run_job(cfg) -> dict:
     shard = f", shard {config.shard} of {config.shards}" if config.shards > 1 else ""
     log.info(f"{label}: scenarios {start}..{stop - 1} of {config.n_scenarios}{shard}, {config.horizon_days} days, "
              f"seed {config.seed}")
-    result = run_batch(config, scenarios=np.arange(start, stop, dtype=np.int64))
+    workers = int(cfg.get("output", {}).get("workers", 1))  # checked by sim.config.validate
+    result = run_batch(config, scenarios=np.arange(start, stop, dtype=np.int64), workers=workers)
     summary = write_outputs(result, out_dir, job, figures=bool(cfg.get("output", {}).get("figures", True)))
     p = summary["collapse_probability"]
     median = summary["median_survival_days"]
