@@ -123,7 +123,7 @@ class State:
     territory_km2: np.ndarray  # (N,) float64 ground held relative to the ceasefire line (< 0: lost)
     investment_bn: np.ndarray  # (N,) float64 cumulative reconstruction investment, $bn
     # Coalition members
-    member_troops_k: np.ndarray  # (N, M) float64 thousand troops deployed (0 once withdrawn)
+    member_troops_k: np.ndarray  # (N, M) float32 thousand troops deployed (0 once withdrawn)
     member_support: np.ndarray  # (N, M) float32 domestic support in [0, 1] (float32: the daily update is the hot path)
     member_active: np.ndarray  # (N, M) bool still deployed
     member_resolve: np.ndarray  # (N, M) float64 true resolve (fixed per scenario)
@@ -188,6 +188,7 @@ class Today:
     ru_losses_k: np.ndarray | None = None
     ua_losses_k: np.ndarray | None = None
     level: np.ndarray | None = None  # today's escalation level 0..4
+    strain: tuple | None = None  # (rows, (k, M) members left out of today's coalition decisions)
     investment_bn: np.ndarray | None = None  # today's investment flow
     withdrew: np.ndarray | None = None  # (N, M) members that withdrew today
     beliefs_before: tuple | None = None  # (us mean, coalition mean) before learning
@@ -217,7 +218,7 @@ def refresh_coalition(state: State, rows: np.ndarray | None = None) -> None:
     aggregates instead of summing (N, M) arrays every day.
     """
     if rows is None:
-        state.coalition_troops_k = state.member_troops_k.sum(axis=1)
+        state.coalition_troops_k = state.member_troops_k.sum(axis=1).astype(np.float64)
         state.coalition_members = np.count_nonzero(state.member_active, axis=1).astype(np.int64)
         return
     troops, members = state.coalition_troops_k.copy(), state.coalition_members.copy()
@@ -280,7 +281,7 @@ def initial_state(p: Params, streams: Streams) -> State:
     us_a, us_b = R.beta_prior(p["us.credibility"], p["russia.prior_concentration"])
     co_a, co_b = R.beta_prior(p["coalition.credibility"], p["russia.prior_concentration"])
     active = exists & (baseline >= p["coalition.exit_threshold"][:, None])
-    troops = np.where(active, troops, 0.0)
+    troops = np.where(active, troops, 0.0).astype(np.float32)
     return State(
         scenario=streams.scenarios.astype(np.int64),
         ru_strength_k=p["russia.strength_k"].astype(np.float64),
@@ -292,8 +293,10 @@ def initial_state(p: Params, streams: Streams) -> State:
         member_troops_k=troops, member_support=np.where(exists, baseline, 0.0).astype(np.float32),
         member_active=active, member_resolve=resolve, member_baseline=baseline.astype(np.float32),
         member_cost=cost.astype(np.float32),
-        coalition_troops_k=troops.sum(axis=1), coalition_members=np.count_nonzero(active, axis=1).astype(np.int64),
-        initial_members=np.count_nonzero(active, axis=1).astype(np.int64), initial_troops_k=troops.sum(axis=1),
+        coalition_troops_k=troops.sum(axis=1).astype(np.float64),
+        coalition_members=np.count_nonzero(active, axis=1).astype(np.int64),
+        initial_members=np.count_nonzero(active, axis=1).astype(np.int64),
+        initial_troops_k=troops.sum(axis=1).astype(np.float64),
         co_decision_day=np.full(n, -1, dtype=np.int64), co_decision_hit=np.zeros(n, dtype=bool),
         us_attention=p["us.attention"].astype(np.float64), us_committed=np.ones(n, dtype=bool),
         tension=np.zeros(n), violence=np.zeros(n),
@@ -409,15 +412,19 @@ def phase_guarantors(s: State, p: Params, rng: Streams, t: Today) -> None:
         responds, joins = R.coalition_decision(rule, willing, active, rng.uniform("co_veto", day, slots=m,
                                                                                   rows=rows),
                                                p["coalition.veto_propensity"][rows])
-        left_out = active & ~joins & responds[:, None]
-        support = s.member_support.copy()
-        support[rows] = np.clip(support[rows] - p["coalition.strain_shock"][rows, None] * left_out, 0.0, 1.0)
-        s.member_support = support
+        # Members outvoted or left out lose support; applied with the day's support update (phase 7).
+        t.strain = (rows, active & ~joins & responds[:, None])
         t.co_responded[rows] = responds
         t.co_participants[rows] = joins.sum(axis=1)
         s.co_decision_day = np.where(t.co_decided, -1, s.co_decision_day)
     # Direct clash: attacked coalition troops fought, or the US engaged a renewed offensive.
     t.level = R.escalation_level(action, t.fired_back | (t.us_acted & (action == R.OFFENSIVE)))
+
+
+_COMBAT_KEYS = ("russia.probe_share", "russia.offensive_share", "ukraine.local_share", "ukraine.front_share",
+                "coalition.forward_share", "coalition.quality", "russia.attrition_rate", "ukraine.attrition_rate",
+                "us.capability", "russia.probe_frontage_km", "russia.offensive_frontage_km", "russia.probe_advance_km",
+                "russia.offensive_advance_km")
 
 
 def phase_combat(s: State, p: Params, rng: Streams, t: Today) -> None:
@@ -427,7 +434,7 @@ def phase_combat(s: State, p: Params, rng: Streams, t: Today) -> None:
     rows = np.flatnonzero(t.action >= R.PROBE)  # fighting is rare: compute it only where it happens
     if rows.size == 0:
         return
-    q = p.take(rows)
+    q = {key: p[key][rows] for key in _COMBAT_KEYS}
     probe, offensive = t.action[rows] == R.PROBE, t.action[rows] == R.OFFENSIVE
     red = np.where(probe, q["russia.probe_share"], q["russia.offensive_share"]) * s.ru_strength_k[rows]
     ua = np.where(probe, q["ukraine.local_share"], q["ukraine.front_share"]) * s.ua_strength_k[rows]
@@ -476,8 +483,12 @@ def phase_slow(s: State, p: Params, rng: Streams, t: Today) -> None:
     f32 = np.float32
     pressure = (p["coalition.violence_sensitivity"] * s.violence + p["coalition.us_shock"] * t.us_failed).astype(f32)
     support = R.member_support_update(s.member_support, s.member_baseline,
-                                      p["coalition.support_recovery_per_day"].astype(f32), s.member_cost, pressure)
-    s.member_support = np.where(s.member_active, support, s.member_support)  # withdrawn members' support freezes
+                                      p["coalition.support_recovery_per_day"].astype(f32), s.member_cost, pressure,
+                                      s.member_active)
+    if t.strain is not None:
+        rows, left_out = t.strain
+        support[rows] = np.clip(support[rows] - p["coalition.strain_shock"][rows, None] * left_out, 0.0, 1.0)
+    s.member_support = support
     still = s.member_active & (s.member_support >= p["coalition.exit_threshold"].astype(f32)[:, None])
     t.withdrew = s.member_active & ~still
     if t.withdrew.any():  # withdrawals are rare: touch only the rows that have one

@@ -254,7 +254,9 @@ def lanchester_square(red, blue, red_rate, blue_rate, days):
         red_rate, 1e-300)), red_t))
     blue_out = np.where(blue_t <= 0, 0.0, np.where(red_t <= 0, np.sqrt(np.maximum(-invariant, 0) / np.maximum(
         blue_rate, 1e-300)), blue_t))
-    return red_out, blue_out
+    # Neither side ever gains troops; sqrt(invariant / rate) can exceed the start by a rounding error when the
+    # other side is 0 (e.g. Russia at zero strength), which made the survivor's losses slightly negative.
+    return np.minimum(red_out, red), np.minimum(blue_out, blue)
 
 
 def ground_taken_km2(red, blue, red_rate, blue_rate, frontage_km, advance_km):
@@ -289,11 +291,18 @@ def investment_flow(security, max_bn_per_day, elasticity):
     return max_bn_per_day * security**elasticity
 
 
-def member_support_update(support, baseline, recovery, cost_per_day, pressure):
+def member_support_update(support, baseline, recovery, cost_per_day, pressure, active):
     """Members' domestic support (N, M) after a day: reverts to baseline at ``recovery`` (N,) per day, eroded by
-    each member's deployment cost (N, M) and by the scenario's common ``pressure`` (N,): violence and shocks."""
-    drift = recovery[:, None] * (baseline - support) - cost_per_day
-    return np.clip(support + drift - pressure[:, None], 0.0, 1.0)
+    each member's deployment cost (N, M) and by the scenario's common ``pressure`` (N,): violence and shocks.
+    Withdrawn members (``active`` False) keep the support they left with."""
+    new = baseline - support  # a fresh array, updated in place: this is the step's largest (N, M) computation
+    new *= recovery[:, None]
+    new -= cost_per_day
+    new += support
+    new -= pressure[:, None]
+    np.clip(new, 0.0, 1.0, out=new)
+    np.copyto(new, support, where=~active)
+    return new
 
 
 def attention_update(attention, mean, reversion, volatility, u):

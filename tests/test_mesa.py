@@ -147,7 +147,8 @@ def test_withdrawing_a_member_by_hand_changes_what_follows():
     troops = lead.troops_k
     lead.withdraw()
     assert troops > 0 and not lead.active and lead.troops_k == 0.0
-    assert altered.coalition.total_troops_k == pytest.approx(untouched.coalition.total_troops_k - troops, rel=1e-12)
+    # Member troops are float32 (the hot path): their sums agree to float32 precision.
+    assert altered.coalition.total_troops_k == pytest.approx(untouched.coalition.total_troops_k - troops, rel=1e-6)
     # A member fewer lowers the coalition's cohesion, hence the response Russia expects.
     assert altered.russia.believed_coalition_response < untouched.russia.believed_coalition_response
     untouched.step()
