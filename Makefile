@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-EXTRAS ?= dev,analysis
+EXTRAS ?= dev,analysis,app
+APP_PORT ?= 8765
 
-.PHONY: run test lint bench setup clean
+.PHONY: run test lint bench app setup clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +29,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m sim.bench
+
+# The classroom app on this machine only; its page assets come from installed packages (no internet needed).
+app: $(STAMP)
+	SOLARA_TELEMETRY_MIXPANEL_ENABLE=False $(BIN)/solara run sim.app --host 127.0.0.1 --port $(APP_PORT) \
+		--production --no-check-version
 
 clean:
 	rm -rf $(VENV) outputs multirun .pytest_cache .ruff_cache

@@ -35,6 +35,14 @@ class Event(NamedTuple):
 _INCIDENT_DAY = frozenset({"incidents", "detects_attributes", "detects", "misses", "retaliates"})
 
 
+def _arabic_plural(n: int) -> str:
+    """CLDR plural category of a whole number in Arabic: zero, one, two, few (3-10), many (11-99), other."""
+    n = abs(int(n))
+    if n <= 2:
+        return ("zero", "one", "two")[n]
+    return "few" if 3 <= n % 100 <= 10 else "many" if 11 <= n % 100 <= 99 else "other"
+
+
 PHRASES: dict[str, dict] = {
     "en": {
         "day": "Day {day}: {clauses}.",
@@ -94,6 +102,70 @@ PHRASES: dict[str, dict] = {
             "member": {"one": "{n} member", "other": "{n} members"},
         },
         "plural": lambda n: "one" if n == 1 else "other",
+    },
+    # Modern Standard Arabic. Counted nouns follow the six CLDR plural categories (see ``_arabic_plural``); every
+    # counted noun stands after a preposition, so the dual is in its genitive form (يومين, عضوين).
+    "ar": {
+        "day": "اليوم {day}: {clauses}.",
+        "stretch": "من اليوم {first} إلى اليوم {last}: {clauses}.",
+        "join": "؛ ",
+        "templates": {
+            "ceasefire_begins": "يبدأ وقف إطلاق النار في ظل {regime!t}، وتقدّر روسيا احتمال أن تتحرك الولايات "
+                                "المتحدة بـ{belief_us:.2f} واحتمال أن يتحرك التحالف بـ{belief_coalition:.2f}",
+            "force_deploys": "ينشر التحالف {troops_k:.1f} ألف جندي من {members:member}، ويتخذ قراراته وفق {rule!t}",
+            "no_force": "لا تنتشر أي قوة للتحالف",
+            "incidents": "ترتكب القوات الروسية حوادث (قصف ومسيّرات وغارات)",
+            "probe": "تختبر روسيا خط التماس بهجوم بري محدود",
+            "offensive": "تشنّ روسيا هجومًا واسعًا جديدًا",
+            "detects_attributes": "ترصد {regime!t} الخرق وتنسبه إلى روسيا",
+            "detects": "ترصد {regime!t} الخرق لكنها لا تستطيع نسبته إلى أحد",
+            "misses": "يمرّ الخرق دون أن يُرصد",
+            "retaliates": "تردّ أوكرانيا بإطلاق النار",
+            "us_backstop_acts": "تتحرك الضمانة الأمريكية ردًّا على {trigger!t}",
+            "us_backstop_fails": "لا تتحرك الضمانة الأمريكية ردًّا على {trigger!t}",
+            "tripwire_hit": "يصطدم الهجوم بقوات التحالف",
+            "tripwire_fires": "تردّ قوات التحالف بإطلاق النار",
+            "coalition_decision_opens": "يبدأ التحالف التداول في الرد وفق {rule!t}، ويُنتظر القرار في اليوم "
+                                        "{due_day}",
+            "coalition_responds": "يقرّر التحالف، وفق {rule!t}، الرد بعد {delay_days:day}، بمشاركة {participants} "
+                                  "من أصل {active:member}",
+            "coalition_declines": "يقرّر التحالف، وفق {rule!t}، عدم الرد بعد {delay_days:day}",
+            "ground_taken": "تستولي روسيا على {ground_km2:.0f} كم² (الخسائر: {ru_losses_k:.1f} ألف جندي روسي "
+                            "و{ua_losses_k:.1f} ألف جندي أوكراني)",
+            "attack_held": "يصمد المدافعون على الخط (الخسائر: {ru_losses_k:.1f} ألف جندي روسي "
+                           "و{ua_losses_k:.1f} ألف جندي أوكراني)",
+            "belief_us": "{direction!t} تقدير روسيا لعزم الولايات المتحدة من {before:.2f} إلى {after:.2f}",
+            "belief_coalition": "{direction!t} تقدير روسيا لعزم التحالف من {before:.2f} إلى {after:.2f}",
+            "member_withdraws": "يسحب العضو {member} قواته البالغة {troops_k:.1f} ألف جندي "
+                                "(التأييد الداخلي {support:.2f})",
+            "us_pledge_lapses": "تتخلى الولايات المتحدة عن تعهّدها عند مراجعته",
+            "us_pledge_renewed": "تُبقي الولايات المتحدة على تعهّدها عند مراجعته",
+            "clash": "تشتبك القوات الروسية مباشرة مع قوات {opponent!t}",
+            "collapse": "ينهار وقف إطلاق النار ({failure_mode!t})",
+            "holds": "يصمد وقف إطلاق النار حتى نهاية المدة",
+            "stretch_incidents": "ترتكب القوات الروسية حوادث في {days:day}",
+            "stretch_monitoring": "ترصد {regime!t} {detected} منها وتنسب {attributed} إلى روسيا",
+            "stretch_undetected": "لا يُرصد أيٌّ منها",
+            "stretch_retaliation": "تردّ أوكرانيا بإطلاق النار {times:time}",
+        },
+        "terms": {
+            "none": "غياب أي رقابة", "observers": "بعثة المراقبين", "us_led": "الرقابة بقيادة أمريكية",
+            "lead_nation": "قاعدة الدولة القائدة", "majority": "قاعدة الأغلبية", "unanimity": "قاعدة الإجماع",
+            "incidents": "الحوادث", "probe": "الهجوم المحدود", "offensive": "الهجوم الواسع",
+            "rises": "يرتفع", "falls": "ينخفض",
+            "coalition": "التحالف", "us": "الولايات المتحدة", "coalition_and_us": "التحالف والولايات المتحدة",
+            "failure_offensive": "هجوم واسع جديد", "failure_clash": "اشتباك مباشر مع قوات الضامنين",
+            "failure_spiral": "دوامة تصعيد",
+        },
+        "units": {
+            "day": {"zero": "{n} يوم", "one": "يوم واحد", "two": "يومين", "few": "{n} أيام", "many": "{n} يومًا",
+                    "other": "{n} يوم"},
+            "time": {"zero": "{n} مرة", "one": "مرة واحدة", "two": "مرتين", "few": "{n} مرات", "many": "{n} مرة",
+                     "other": "{n} مرة"},
+            "member": {"zero": "{n} عضو", "one": "عضو واحد", "two": "عضوين", "few": "{n} أعضاء",
+                       "many": "{n} عضوًا", "other": "{n} عضو"},
+        },
+        "plural": _arabic_plural,
     },
 }
 
