@@ -165,7 +165,7 @@ def distribution_figure(values: dict[str, np.ndarray], xlabel: str, title: str) 
             ax.text(0.5, pos, "none", transform=ax.get_yaxis_transform(), ha="center", va="center",
                     fontsize="small", color="grey")
             continue
-        ax.boxplot([v], positions=[pos], vert=False, widths=0.6, showfliers=False, patch_artist=True,
+        ax.boxplot([v], positions=[pos], orientation="horizontal", widths=0.6, showfliers=False, patch_artist=True,
                    boxprops={"facecolor": "#c6dbef"}, medianprops={"color": "black"})
         ax.plot(v.mean(), pos, marker="D", color="#b2182b", markersize=4)
     ax.set_yticks(range(len(labels)), labels, fontsize="small")
