@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 EXTRAS ?= dev,analysis,app
 APP_PORT ?= 8765
 
-.PHONY: run test lint bench app setup clean
+.PHONY: run test lint bench fuzz app setup clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,20 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m sim.bench
+
+# Property-based fuzzing of the configuration space (tests/test_fuzz.py, hypothesis profile `fuzz`): FUZZ_EXAMPLES
+# configurations split over FUZZ_JOBS processes with independent random seeds; each prints its statistics. A failing
+# example is kept in .hypothesis/ and replayed first by the next run.
+FUZZ_EXAMPLES ?= 10000
+FUZZ_JOBS ?= 2
+fuzz: $(STAMP)
+	@mkdir -p .hypothesis; pids=""; for i in $$(seq 1 $(FUZZ_JOBS)); do \
+		HYPOTHESIS_PROFILE=fuzz FUZZ_EXAMPLES=$$(( $(FUZZ_EXAMPLES) / $(FUZZ_JOBS) )) $(BIN)/python -m pytest -q \
+			-p no:cacheprovider --hypothesis-show-statistics tests/test_fuzz.py > .hypothesis/fuzz-$$i.log 2>&1 & \
+		pids="$$pids $$!"; done; \
+	status=0; for pid in $$pids; do wait $$pid || status=1; done; \
+	for i in $$(seq 1 $(FUZZ_JOBS)); do echo "=== fuzz process $$i of $(FUZZ_JOBS)"; cat .hypothesis/fuzz-$$i.log; done; \
+	exit $$status
 
 # The classroom app on this machine only; its page assets come from installed packages (no internet needed).
 app: $(STAMP)

@@ -21,6 +21,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from sim.batch import plan_memory
 from sim.config import CONFIG_DIR, ConfigError, _explain, compose_config, register_schema
 from sim.jobs import SWEEP_SIZE_ENV, check_job, expand_sweep, job_label, run_job, write_outputs
 
@@ -82,6 +83,7 @@ def plan_jobs(overrides: list[str], multirun: bool) -> Plan:
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
     from hydra.types import RunMode
+    from omegaconf import OmegaConf
 
     register_schema()
     if GlobalHydra.instance().is_initialized():
@@ -92,10 +94,11 @@ def plan_jobs(overrides: list[str], multirun: bool) -> Plan:
                 config_name="config", overrides=list(overrides), from_shell=True, with_log_configuration=False,
                 run_mode=RunMode.MULTIRUN if multirun else RunMode.RUN)
     except Exception as exc:  # Hydra raises several exception types for bad overrides
-        raise ConfigError(_explain(exc)) from None
+        raise ConfigError(_explain(exc, overrides)) from None
     finally:
         GlobalHydra.instance().clear()
-    task = list(cfg.hydra.overrides.task)
+    # As typed: an interpolation in an override (us.resolve=${oops}) is resolved, or refused, when each job is composed
+    task = list(OmegaConf.to_container(cfg.hydra.overrides.task, resolve=False))
     if not multirun:
         run_dir = _resolved(cfg, "hydra.run.dir")
         return Plan([task], [Path(run_dir) if run_dir else None])
@@ -105,7 +108,7 @@ def plan_jobs(overrides: list[str], multirun: bool) -> Plan:
     try:
         jobs = expand_sweep(params, task)
     except Exception as exc:
-        raise ConfigError(_explain(exc)) from None
+        raise ConfigError(_explain(exc, overrides)) from None
     sweep_dir = _resolved(cfg, "hydra.sweep.dir")
     by_number = sweep_dir and cfg.hydra.sweep._get_node("subdir")._value() == "${hydra.job.num}"
     return Plan(jobs, [Path(sweep_dir, str(num)) if by_number else None for num in range(len(jobs))])
@@ -118,6 +121,8 @@ def validate_jobs(plan: Plan, multirun: bool) -> None:
         name = f"{job_label(num, job, len(plan.jobs))}: " if multirun else ""
         try:
             config = compose_config(job)
+            start, stop = config.scenario_range  # a job keeps its outcome table in memory: refuse what cannot fit
+            plan_memory(config, stop - start, kept=stop - start, what="the job")
         except ConfigError as exc:
             raise ConfigError(f"{name}{exc}") from None
         status = check_job(job_dir) if job_dir is not None else None

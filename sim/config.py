@@ -161,7 +161,8 @@ def _number(key, value, *, integer=False):
         raise ConfigError(f"{key}={value!r} must be {kind}{also}")
     if isinstance(value, float) and not math.isfinite(value):
         raise ConfigError(f"{key}={value!r} must be finite")
-    if integer and float(value) != int(value):
+    # An int is whole whatever its size (float(2**53 + 1) != 2**53 + 1 would refuse a valid seed).
+    if integer and isinstance(value, float) and not value.is_integer():
         raise ConfigError(f"{key}={value!r} must be a whole number")
     return int(value) if integer else float(value)
 
@@ -324,12 +325,57 @@ def register_experiments() -> None:
 def from_omegaconf(cfg) -> Config:
     """Validated ``Config`` from a composed OmegaConf object (the only place OmegaConf is read)."""
     from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
 
-    return validate(OmegaConf.to_container(cfg, resolve=True))
+    try:
+        plain = OmegaConf.to_container(cfg, resolve=True)
+    except OmegaConfBaseException as exc:  # e.g. an interpolation ${...} that points nowhere
+        raise ConfigError(f"{getattr(exc, 'full_key', None) or '?'}: {str(exc).splitlines()[0]}") from None
+    return validate(plain)
 
 
-def _explain(exc: Exception) -> str:
-    """One clear line out of Hydra's and OmegaConf's composition errors."""
+GROUP_OPTIONS = ("scenario", "experiment")  # config groups whose option is chosen on the command line
+GRAMMAR_URL = "https://hydra.cc/docs/1.3/advanced/override_grammar/basic"
+
+
+def _malformed(overrides) -> str | None:
+    """The first override that Hydra's grammar refuses or that gives a config group no single option, and why."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parser = OverridesParser.create()
+    for line in overrides or ():
+        try:
+            override = parser.parse_overrides([line])[0]
+        except Exception as exc:  # Hydra's OverrideParseException, with the grammar's own reason
+            lines = [text for text in str(exc).splitlines() if text.strip() and not text.startswith("See ")]
+            if lines[0].startswith("LexerNoViableAltException") and len(lines) > 1 and "^" in lines[1]:
+                at = lines[1].index("^") - len("LexerNoViableAltException: ")
+                reason = f"unexpected character {line[at]!r} at position {at + 1}" if 0 <= at < len(line) else ""
+            else:
+                reason = "; ".join(t.strip() for t in lines if not t.startswith("Error parsing override"))
+            return f"malformed override {line!r}: {reason or 'not key=value'}; see {GRAMMAR_URL}"
+        if not override.key_or_group:
+            return f"malformed override {line!r}: no key before '='"
+        if override.is_sweep_override():
+            try:
+                list(override.sweep_string_iterator())  # as the sweeper will expand it, e.g. range(0,1,0)
+            except Exception as exc:
+                return f"{line}: {exc}"
+        value = override.value()
+        if override.key_or_group in GROUP_OPTIONS and not override.is_sweep_override() and not isinstance(value, str):
+            group = override.key_or_group
+            return (f"{line}: {group} takes one option name, e.g. {override.get_key_element()}=NAME; to compare "
+                    f"several, sweep them: python -m sim -m {override.get_key_element()}=A,B")
+    return None
+
+
+def _explain(exc: Exception, overrides=None) -> str:
+    """One clear line out of Hydra's and OmegaConf's composition errors (``overrides``: the command line's)."""
+    bad = _malformed(overrides)
+    if bad is not None:
+        return bad
+
+
     text = str(exc).strip()
     first = text.splitlines()[0] if text else type(exc).__name__
     cause = str(exc.__cause__ or "").strip()
@@ -351,8 +397,12 @@ def _explain(exc: Exception) -> str:
             return f"unknown key {key}; allowed keys in output: figures, workers"
         allowed = sorted(set(RUN_SETTINGS) | {"preset", "output"} | set(GROUPS))
         return f"unknown key {key}; allowed top-level keys: {', '.join(allowed)}"
-    if "could not be converted" in cause or "Invalid type" in cause:
+    if first.startswith("Error merging override ") and cause:  # a value the typed schema cannot hold
         return f"{first.removeprefix('Error merging override ')}: {cause.splitlines()[0]}"
+    if first.startswith("Ambiguous value for argument"):  # a sweep without -m
+        return f"{first}: to sweep over it add -m (--multirun); for a list write key=[a,b]"
+    if first.startswith("Could not override '") and "use +" in text:  # e.g. experiment=NAME without its +
+        return f"{first} {text.splitlines()[-1].strip()}"
     if "not in struct" in text or "Key '" in text and "not in" in text:
         key = text.split("full_key: ")[-1].splitlines()[0] if "full_key: " in text else first
         return f"unknown key {key.strip()}"
@@ -371,11 +421,14 @@ def compose_config(overrides: list[str] | None = None) -> Config:
     overrides = list(overrides or [])
     if GlobalHydra.instance().is_initialized():
         GlobalHydra.instance().clear()
+    bad = _malformed(overrides)  # also what Hydra would accept but mean otherwise (scenario=[a,b] merges presets)
+    if bad is not None:
+        raise ConfigError(bad)
     try:
         with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
             cfg = compose(config_name="config", overrides=overrides)
     except ConfigError:
         raise
     except Exception as exc:  # Hydra raises several exception types for bad overrides
-        raise ConfigError(_explain(exc)) from None
+        raise ConfigError(_explain(exc, overrides)) from None
     return from_omegaconf(cfg)

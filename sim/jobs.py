@@ -148,17 +148,30 @@ def check_job(job_dir: str | Path) -> JobStatus:
         return JobStatus(job_dir, None, f"{MANIFEST_NAME} is unreadable ({exc})")
     if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
         return JobStatus(job_dir, None, f"{MANIFEST_NAME} is not a format-{MANIFEST_FORMAT} manifest")
-    for rel, expected in manifest.get("files", {}).items():
+    try:  # a manifest edited by hand may lack a field or hold one of the wrong type
+        files = {str(rel): (int(e["bytes"]), str(e["sha256"])) for rel, e in manifest["files"].items()}
+        start, stop = (int(v) for v in manifest["scenario_range"])
+        listed_rows = int(manifest["rows"])
+        absent = [k for k in ("config", "job", "seed", "n_scenarios", "horizon_days", "shard", "shards")
+                  if k not in manifest]
+        if absent:
+            raise KeyError(absent[0])
+        if not (isinstance(manifest["job"], dict) and isinstance(manifest["config"], dict)):
+            raise TypeError("job and config must be mappings")
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        return JobStatus(job_dir, None, f"{MANIFEST_NAME} is malformed ({type(exc).__name__}: {exc})")
+    for rel, (size, sha256) in files.items():
         file = job_dir / rel
+        if not file.resolve().is_relative_to(job_dir.resolve()):
+            return JobStatus(job_dir, None, f"{rel} lies outside the job directory")
         if not file.is_file():
             return JobStatus(job_dir, None, f"{rel} is listed in the manifest but missing")
-        if file.stat().st_size != expected["bytes"] or io.sha256_file(file) != expected["sha256"]:
+        if file.stat().st_size != size or io.sha256_file(file) != sha256:
             return JobStatus(job_dir, None, f"{rel} does not match its checksum in the manifest")
-    if TABLE_NAME not in manifest.get("files", {}):
+    if TABLE_NAME not in files:
         return JobStatus(job_dir, None, f"the manifest lists no {TABLE_NAME}")
     rows = pq.ParquetFile(job_dir / TABLE_NAME).metadata.num_rows
-    start, stop = manifest["scenario_range"]
-    if not rows == manifest["rows"] == stop - start:
+    if not rows == listed_rows == stop - start:
         return JobStatus(job_dir, None, f"{TABLE_NAME} has {rows} rows; the manifest says {manifest['rows']} "
                                         f"for scenarios [{start}, {stop})")
     return JobStatus(job_dir, manifest, None)

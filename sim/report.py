@@ -401,6 +401,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"incomplete: {len(result['missing'])} job(s) missing: "
               + ", ".join(str(num) if num is not None else why.split(":")[0]
                           for num, _job, why in result["missing"]), file=sys.stderr)
+        for _num, _job, why in result["missing"]:  # which file failed its check: left out, never read
+            print(f"  {why}", file=sys.stderr)
     return 0
 
 
