@@ -11,7 +11,6 @@ import logging
 import math
 import sys
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -213,11 +212,6 @@ def _trajectory_frame(chunk: ChunkResult) -> pd.DataFrame:
         **{name: values.ravel()[valid.ravel()] for name, values in chunk.series.items()},
     })
     return frame
-
-
-def chunks_of(scenarios: np.ndarray, chunk_size: int) -> Iterable[np.ndarray]:
-    for start in range(0, len(scenarios), chunk_size):
-        yield scenarios[start:start + chunk_size]
 
 
 def _validated_scenarios(config: Config, scenarios, param_values) -> np.ndarray:
