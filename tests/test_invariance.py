@@ -37,6 +37,8 @@ def test_same_seed_identical_other_seed_different():
     c = run_batch(compose("n_scenarios=500", "horizon_days=400", "seed=7")).outcomes
     pd.testing.assert_frame_equal(a, b)
     assert not a["collapse_day"].equals(c["collapse_day"])
+    # Violation counts over 400 days spread over tens of values: two independent seeds agree on a scenario's count
+    # far less than half the time.
     assert (a["violations"] != c["violations"]).mean() > 0.5
 
 

@@ -69,6 +69,8 @@ def test_fearon_complete_information_and_no_power_shift_means_no_deliberate_war(
     assert complete == 0.0
     misperceived, _ = collapse_share(*common, "us.credibility=0.0", "us.resolve=0.7",
                                      "coalition.credibility=0.0", "coalition.resolve=0.6")
+    # Misperceived, the offensive's utility is positive at rationality 50 (P(attack) = 1.0 on day 1, measured), so
+    # nearly every scenario attacks within the year; 0.5 is far below that.
     assert misperceived > 0.5
 
 
@@ -147,6 +149,8 @@ def test_minsk_baseline_is_far_worse_than_the_seed_plan():
     """Minsk-like monitoring with no guarantor: more violations and a far higher collapse hazard."""
     minsk = run_batch(compose(N, "scenario=minsk")).outcomes
     plan = run_batch(compose(N)).outcomes
+    # Measured 0.80 vs 0.12 and 233 vs 34 incident-days a year; at n = 2000 each share has SE <= 0.011, so the
+    # factors 2 and 3 leave margins of tens of standard errors.
     assert minsk["collapsed"].mean() > 2 * plan["collapsed"].mean()
     rate = lambda out: out["violations"].sum() / out["end_day"].sum()  # noqa: E731
     assert rate(minsk) > 3 * rate(plan)
