@@ -6,7 +6,8 @@ One model, two drivers: ``run_batch`` steps thousands of scenarios at once with 
 """
 
 from sim.batch import BatchResult, run_batch
-from sim.config import Config, ConfigError, compose_config
+from sim.compose import compose_config
+from sim.config import Config, ConfigError
 from sim.model import CeasefireModel
 
 __all__ = ["BatchResult", "CeasefireModel", "Config", "ConfigError", "compose_config", "run_batch"]

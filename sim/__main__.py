@@ -22,9 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim.batch import plan_memory
-from sim.config import CONFIG_DIR, ConfigError, _explain, compose_config, register_schema
+from sim.compose import compose_command_line, compose_config, explain, register_schema
+from sim.config import CONFIG_DIR, ConfigError
 from sim.jobs import SWEEP_SIZE_ENV, check_job, expand_sweep, job_label, run_job, write_outputs
 
+# The `_target_` by which Hydra's config names its basic sweeper (a value compared, not an import).
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 
 
@@ -80,23 +82,9 @@ def plan_jobs(overrides: list[str], multirun: bool) -> Plan:
     Raises ``ConfigError`` for a command line Hydra cannot compose (unknown key, group option or experiment, bad
     syntax).
     """
-    from hydra import initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-    from hydra.types import RunMode
     from omegaconf import OmegaConf
 
-    register_schema()
-    if GlobalHydra.instance().is_initialized():
-        GlobalHydra.instance().clear()
-    try:
-        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-            cfg = GlobalHydra.instance().hydra.compose_config(
-                config_name="config", overrides=list(overrides), from_shell=True, with_log_configuration=False,
-                run_mode=RunMode.MULTIRUN if multirun else RunMode.RUN)
-    except Exception as exc:  # Hydra raises several exception types for bad overrides
-        raise ConfigError(_explain(exc, overrides)) from None
-    finally:
-        GlobalHydra.instance().clear()
+    cfg = compose_command_line(overrides, multirun)
     # As typed: an interpolation in an override (us.resolve=${oops}) is resolved, or refused, when each job is composed
     task = list(OmegaConf.to_container(cfg.hydra.overrides.task, resolve=False))
     if not multirun:
@@ -107,10 +95,13 @@ def plan_jobs(overrides: list[str], multirun: bool) -> Plan:
     params = {key: f"{value}" for key, value in (cfg.hydra.sweeper.get("params") or {}).items()}
     try:
         jobs = expand_sweep(params, task)
-    except Exception as exc:
-        raise ConfigError(_explain(exc, overrides)) from None
+    except ConfigError:
+        raise
+    except Exception as exc:  # Hydra's parser, on a param of hydra.sweeper.params
+        raise ConfigError(explain(exc, overrides)) from None
     sweep_dir = _resolved(cfg, "hydra.sweep.dir")
-    by_number = sweep_dir and cfg.hydra.sweep._get_node("subdir")._value() == "${hydra.job.num}"
+    # Job directories are known when they are numbered: the subdir as written, before Hydra's runtime resolves it.
+    by_number = sweep_dir and OmegaConf.to_container(cfg.hydra.sweep, resolve=False)["subdir"] == "${hydra.job.num}"
     return Plan(jobs, [Path(sweep_dir, str(num)) if by_number else None for num in range(len(jobs))])
 
 
@@ -139,6 +130,7 @@ def validate_jobs(plan: Plan, multirun: bool) -> None:
 
 def main() -> None:
     """Console entry point (``ceasefire-sim`` / ``python -m sim``)."""
+    # Hydra's command-line parser (the flags hydra.main accepts) has no public path: the one private Hydra import.
     import hydra
     from hydra._internal.utils import get_args_parser
 

@@ -15,7 +15,8 @@ import numpy as np
 
 from sim import engine
 from sim import rules as R
-from sim.parameters import DECISION_RULES
+from sim.codes import Action, DecisionRule
+from sim.state import MEMBER_FIELDS, Today, refresh_coalition
 
 
 class StateField:
@@ -46,8 +47,8 @@ class StateField:
         values = getattr(agent.model.state, self.field).copy()
         values[agent.index] = value
         setattr(agent.model.state, self.field, values)
-        if self.field in engine.MEMBER_FIELDS:
-            engine.refresh_coalition(agent.model.state)
+        if self.field in MEMBER_FIELDS:
+            refresh_coalition(agent.model.state)
 
 
 def _param(key: str, doc: str, kind: type = float) -> property:
@@ -61,7 +62,7 @@ class ScenarioAgent(mesa.Agent):
     PHASES: tuple = ()
     index = (0,)  # its entry in (1,) State fields
 
-    def act(self, phase, today: engine.Today) -> None:
+    def act(self, phase, today: Today) -> None:
         """Run one of this agent's engine phases on the model's one-scenario state."""
         phase(self.model.state, self.model.params, self.model.streams, today)
 
@@ -116,13 +117,13 @@ class RussiaAgent(ScenarioAgent):
     def action(self) -> str | None:
         """Today's action (``rules.ACTIONS``); None before the first day."""
         today = self.model.today
-        return None if today is None else R.ACTIONS[int(today.action[0])]
+        return None if today is None else Action(int(today.action[0])).label
 
     @property
     def action_probabilities(self) -> dict[str, float] | None:
         """Today's logit choice probabilities by action; None before the first day."""
         today = self.model.today
-        return None if today is None else dict(zip(R.ACTIONS, today.probs[0].tolist(), strict=True))
+        return None if today is None else dict(zip(Action.names(), today.probs[0].tolist(), strict=True))
 
 
 class UkraineAgent(ScenarioAgent):
@@ -133,7 +134,7 @@ class UkraineAgent(ScenarioAgent):
     strength_k = StateField("ua_strength_k", low=0, doc="troops holding the line, thousand")
     capacity_k = StateField("ua_capacity_k", low=0, doc="strength it regenerates towards, thousand troops")
     territory_km2 = StateField("territory_km2", doc="ground held relative to the ceasefire line, km2 (< 0: lost)")
-    investment_bn = StateField("investment_bn", low=0, doc="cumulative reconstruction investment, $bn")
+    investment_total_bn = StateField("investment_total_bn", low=0, doc="cumulative reconstruction investment, $bn")
     retaliations = StateField("retaliations", int, writable=False, doc="retaliations so far")
     retaliation = _param("ukraine.retaliation", "probability of returning fire after incidents or a probe")
 
@@ -146,7 +147,7 @@ class USAgent(ScenarioAgent):
     attention = StateField("us_attention", low=0, high=1, doc="political attention in [0, 1]")
     committed = StateField("us_committed", bool, doc="backstop pledge in force (may lapse at the review)")
     activations = StateField("us_activations", int, writable=False, doc="times the backstop acted")
-    nonresponses = StateField("us_failures", int, writable=False, doc="attributed attacks left unanswered")
+    nonresponses = StateField("us_nonresponses", int, writable=False, doc="attributed attacks left unanswered")
     resolve = _param("us.resolve", "true probability of acting on the backstop when triggered")
     credibility = _param("us.credibility", "declared credibility: Russia's prior belief in US resolve")
     capability = _param("us.capability", "multiplier of the defenders' effectiveness when the US engages")
@@ -170,14 +171,14 @@ class CoalitionAgent(ScenarioAgent):
     pending_decision_day = StateField("co_decision_day", int, writable=False,
                                       doc="day the pending decision falls due, -1 if none")
     responses = StateField("co_responses", int, writable=False, doc="decisions to respond so far")
-    nonresponses = StateField("co_failures", int, writable=False, doc="decisions not to respond so far")
+    nonresponses = StateField("co_nonresponses", int, writable=False, doc="decisions not to respond so far")
     resolve = _param("coalition.resolve", "members' mean true resolve")
     credibility = _param("coalition.credibility", "Russia's prior belief in coalition resolve")
 
     @property
     def decision_rule(self) -> str:
         """``lead_nation``, ``majority`` or ``unanimity``."""
-        return DECISION_RULES[int(self.model.params["coalition.decision_rule"][0])]
+        return DecisionRule(int(self.model.params.coalition.decision_rule[0])).label
 
     @property
     def total_troops_k(self) -> float:

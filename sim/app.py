@@ -23,13 +23,15 @@ import solara
 from sim import app_views as views
 from sim import narrative
 from sim.batch import run_batch
-from sim.config import Config, compose_config
+from sim.compose import compose_config, default_preset
+from sim.config import Config, preset_names
 from sim.i18n import LANGUAGES, direction, text
 from sim.model import CeasefireModel
 from sim.observables import SERIES
 from sim.parameters import DECISION_RULES, MONITORING_REGIMES, PARAM_BY_KEY
 
-PRESETS = ("coalition_us_backstop", "minsk", "aid_only", "coalition_only", "bluff", "hidden_resolve", "consensus")
+# The page opens on the configured default preset (configs/config.yaml), listed first; then the others in their order.
+PRESETS = (default_preset(), *(name for name in preset_names() if name != default_preset()))
 BATCH_SCENARIOS = 1000  # the "thousand scenarios" panel; the stepped scenario is scenario 0 of the same design
 DAYS_PER_STEP = (1, 7, 30, 90)
 DEFAULT_DAYS_PER_STEP = 7  # a week a step: three years in 157 steps, each telling what the week brought
@@ -101,8 +103,8 @@ def preset_config(preset: str) -> Config:
 def settings_for(preset: str, seed: int | None = None) -> Settings:
     """The preset's own values of every control (and the configured seed unless ``seed`` is given)."""
     cfg = preset_config(preset)
-    values = {c.field: float(cfg[c.key]) for c in CONTROLS}
-    values.update({field: str(cfg[key]) for field, (key, _) in CHOICES.items()})
+    values = {c.field: float(cfg.value(c.key)) for c in CONTROLS}
+    values.update({field: str(cfg.value(key)) for field, (key, _) in CHOICES.items()})
     return Settings(preset=preset, seed=cfg.seed if seed is None else int(seed), **values)
 
 
@@ -111,12 +113,12 @@ def build_config(settings: Settings) -> Config:
     """The preset's config with the settings applied. A preset without a coalition (members 0) gets the default
     number of members once troops are set above zero, so that moving the troops slider deploys a force."""
     base = preset_config(settings.preset)
-    members = base["coalition.members"]
+    members = base.value("coalition.members")
     if members == 0 and settings.troops_k > 0:
         members = PARAM_BY_KEY["coalition.members"].default
-    changes = {c.key.replace(".", "__"): getattr(settings, c.field) for c in CONTROLS}
-    changes.update({key.replace(".", "__"): getattr(settings, field) for field, (key, _) in CHOICES.items()})
-    return base.replace(seed=settings.seed, coalition__members=members, **changes)
+    changes = {c.key: getattr(settings, c.field) for c in CONTROLS}
+    changes.update({key: getattr(settings, field) for field, (key, _) in CHOICES.items()})
+    return base.replace({**changes, "seed": settings.seed, "coalition.members": members})
 
 
 @dataclass(frozen=True, eq=False)  # compared by identity: a hook dependency, holding a DataFrame
@@ -240,7 +242,7 @@ def Controls(language: str, settings: solara.Reactive[Settings], days_per_step: 
             for control in CONTROLS:
                 ParamSlider(control, getattr(s, control.field), text(language, control.field),
                             set_field(control.field))
-                if control.field == "troops_k" and preset_config(s.preset)["coalition.members"] == 0:
+                if control.field == "troops_k" and preset_config(s.preset).value("coalition.members") == 0:
                     solara.Text(text(language, "troops_hint", members=PARAM_BY_KEY["coalition.members"].default),
                                 style={"font-size": "0.75rem", "color": "#666"})
             for field, (_, values) in CHOICES.items():

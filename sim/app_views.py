@@ -8,13 +8,14 @@ libraqm, and its bundled DejaVu Sans has the Arabic letters, so charts need no s
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim import plots
 from sim.i18n import text
 
 FIGSIZE = (5.6, 2.9)  # inches; two charts side by side fill the app's main column
+FONT_SIZE = 8  # points: axis labels and ticks (titles 2 larger, legends 1 smaller)
 MIN_XSPAN_DAYS = 60  # the time axis shows at least this many days, then grows with the scenario
 LAST = {"marker": "o", "markersize": 4, "markevery": [-1]}  # a dot on today's value (visible from day 0)
 COLORS = {"us": "#1f5aa6", "coalition": "#e08214", "russia": "#b2182b", "ukraine": "#2166ac", "security": "#1b7837",
@@ -24,9 +25,9 @@ COLORS = {"us": "#1f5aa6", "coalition": "#e08214", "russia": "#b2182b", "ukraine
 def _frame(language: str, title_key: str) -> tuple[Figure, object]:
     fig = Figure(figsize=FIGSIZE, layout="constrained")
     ax = fig.add_subplot()
-    ax.set_title(text(language, title_key), fontsize=10)
+    ax.set_title(text(language, title_key), fontsize=FONT_SIZE + 2)
     ax.grid(alpha=0.3)
-    ax.tick_params(labelsize=8)
+    ax.tick_params(labelsize=FONT_SIZE)
     return fig, ax
 
 
@@ -114,22 +115,16 @@ def strength_figure(series: pd.DataFrame, language: str) -> Figure:
 def investment_figure(series: pd.DataFrame, language: str) -> Figure:
     """Cumulative reconstruction investment ($bn) and the security index (0..1) by day."""
     fig, ax = _frame(language, "chart.investment")
-    other = _twin(ax, series, "investment_bn", "security", COLORS["ukraine"], COLORS["security"], language)
-    ax.set_ylim(0, max(1.0, float(series["investment_bn"].max())) * 1.1)
+    other = _twin(ax, series, "investment_total_bn", "security", COLORS["ukraine"], COLORS["security"], language)
+    ax.set_ylim(0, max(1.0, float(series["investment_total_bn"].max())) * 1.1)
     other.set_ylim(0, 1)
     return fig
 
 
 def survival_figure(curve: pd.DataFrame, language: str) -> Figure:
-    """Share of scenarios still holding by day with its 95% band (``BatchResult.survival()``)."""
-    fig, ax = _frame(language, "chart.survival")
-    ax.fill_between(curve["day"], curve["low"], curve["high"], step="post", color=COLORS["us"], alpha=0.2,
-                    linewidth=0, label=text(language, "series.band"))
-    ax.step(curve["day"], curve["survival"], where="post", color=COLORS["us"],
-            label=text(language, "series.survival"))
-    ax.set_ylim(0, 1.02)
-    ax.set_xlim(0, int(np.max(curve["day"])))
-    ax.set_xlabel(text(language, "axis.day"), fontsize=8)
-    ax.set_ylabel(text(language, "axis.share"), fontsize=8)
-    ax.legend(loc="lower left", fontsize=7)
-    return fig
+    """Share of scenarios still holding by day with its 95% band (``BatchResult.survival()``): the project's
+    survival figure (``sim.plots.survival_figure``) at the app's size, labelled in ``language``."""
+    return plots.survival_figure({text(language, "series.survival"): curve}, text(language, "chart.survival"),
+                                 xlabel=text(language, "axis.day"), ylabel=text(language, "axis.share"),
+                                 band_label=text(language, "series.band"), colors=[COLORS["us"]],
+                                 figsize=FIGSIZE, fontsize=FONT_SIZE)

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from sim.batch import run_batch, stream_batch
-from sim.config import compose_config
+from sim.compose import compose_config
 
 
 def _rate(outcomes: pd.DataFrame, seconds: float) -> float:

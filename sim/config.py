@@ -1,15 +1,18 @@
-"""Configuration: the typed Hydra schema, composition, and the frozen validated ``Config`` the core uses.
+"""Configuration: the frozen, validated ``Config`` the core uses, its ``Spec`` per parameter, and the presets.
 
-The Hydra schema is generated from ``sim.parameters.PARAMS`` and registered in the ConfigStore as
-``base_config``; YAML files in ``configs/`` hold values only. ``compose_config(overrides)`` composes with
-Hydra and returns a ``Config``: plain Python, frozen, validated, with no OmegaConf inside. Every numeric
-parameter is either a number or a distribution ``{dist: uniform|beta|triangular|truncnormal|choice, ...}``.
+Plain Python with no Hydra or OmegaConf inside: ``validate`` turns a plain nested dict (as YAML holds it) into a
+``Config``; ``sim.compose`` composes that dict with Hydra (``compose_config``). Every numeric parameter is either
+a number or a distribution ``{dist: uniform|beta|triangular|truncnormal|choice, ...}``. A key is always spelled
+``group.name`` (``us.credibility``): in ``Config.value``, ``Config.spec``, ``Config.replace`` and on the command
+line alike.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from dataclasses import dataclass, field, make_dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,8 @@ from sim.parameters import GROUPS, PARAM_BY_KEY, PARAMS, ParamSpec
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 EXPERIMENT_DIR = Path(__file__).resolve().parent.parent / "experiments"
+PRESET_DIR = CONFIG_DIR / "scenario"
+PRESET_ORDER_FILE = PRESET_DIR / "order.txt"
 
 # Top-level run settings: name -> (default, low, high, meaning).
 RUN_SETTINGS: dict[str, tuple[int, int, int, str]] = {
@@ -28,6 +33,7 @@ RUN_SETTINGS: dict[str, tuple[int, int, int, str]] = {
     "shard": (0, 0, 10**9 - 1, "which slice of the scenario indices this job runs, 0..shards-1"),
     "shards": (1, 1, 10**9, "number of disjoint slices the design is split into (one job each)"),
 }
+MAX_WORKERS = 1024  # output.workers: processes a job may run its chunks in
 DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
     "uniform": ("low", "high"),
     "beta": ("a", "b", "low", "high"),
@@ -36,10 +42,45 @@ DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
     "choice": ("values",),
 }
 _OPTIONAL = {"beta": {"low": 0.0, "high": 1.0}}
+# Composed by Hydra besides the model's keys: its defaults list, its own settings, the chosen experiment.
+_HYDRA_KEYS = {"defaults", "hydra", "experiment"}
 
 
 class ConfigError(ValueError):
     """A configuration value that is not allowed; the message names the key, the value and what is allowed."""
+
+
+def allowed_keys(group: str | None = None) -> list[str]:
+    """The keys a config may hold: at the top level (``group=None``), in ``output``, or in a parameter group."""
+    if group is None:
+        return sorted({*RUN_SETTINGS, "preset", "output", *GROUPS})
+    if group == "output":
+        return [f.name for f in dataclasses.fields(Output)]
+    return sorted(p.name for p in PARAMS if p.group == group)
+
+
+def unknown_key(key: str) -> str:
+    """The message for a key no config holds (``group.name`` or top-level): it and the keys allowed there."""
+    group, dot, _ = key.partition(".")
+    if dot and group in {*GROUPS, "output"}:
+        return f"unknown key {key}; allowed keys in {group}: {', '.join(allowed_keys(group))}"
+    return f"unknown key {key}; allowed top-level keys: {', '.join(allowed_keys())}"
+
+
+# ------------------------------------------------------------------------------------------ presets
+def preset_names() -> tuple[str, ...]:
+    """The scenario presets (``configs/scenario/NAME.yaml``) in the order ``configs/scenario/order.txt`` lists them
+    (the model brief's): the one order of the app's preset list, the docs' preset table and the tests."""
+    listed = [line.strip() for line in PRESET_ORDER_FILE.read_text(encoding="utf-8").splitlines()
+              if line.strip() and not line.startswith("#")]
+    found = sorted(path.stem for path in PRESET_DIR.glob("*.yaml"))
+    unlisted = [name for name in found if name not in listed]
+    unknown = [name for name in listed if name not in found]
+    twice = sorted({name for name in listed if listed.count(name) > 1})
+    if unlisted or unknown or twice:
+        raise ConfigError(f"{PRESET_ORDER_FILE}: not listed {unlisted}, no such preset file {unknown}, listed twice "
+                          f"{twice}; allowed: each of {', '.join(found)} once")
+    return tuple(listed)
 
 
 # ------------------------------------------------------------------------------------------ specs
@@ -80,8 +121,21 @@ class Spec:
 
 # ------------------------------------------------------------------------------------------ config
 @dataclass(frozen=True)
+class Output:
+    """How a job writes its results (read by ``sim.jobs``): never what the model computes."""
+
+    figures: bool = True  # the job's own figures (PNG and PDF); a sweep's report draws its comparative figures
+    workers: int = 1  # processes running the job's chunks; outcomes are identical for any number
+
+
+@dataclass(frozen=True)
 class Config:
-    """A validated run configuration: run settings and one ``Spec`` per model parameter (``group.name``)."""
+    """A validated run configuration: run settings, one ``Spec`` per model parameter (``group.name``) and the
+    output settings.
+
+    Equality, hashing and ``to_dict`` (the ``config.json`` and manifest a job writes, which a resumed job compares)
+    cover what the model computes; ``output`` is left out, as it never changes a result.
+    """
 
     seed: int
     n_scenarios: int
@@ -91,7 +145,12 @@ class Config:
     shard: int
     shards: int
     preset: str
-    specs: tuple[tuple[str, Spec], ...] = field(repr=False)
+    specs: tuple[tuple[str, Spec], ...] = field(repr=False)  # in the order of sim.parameters.PARAMS
+    output: Output = field(default=Output(), compare=False)
+    _by_key: dict[str, Spec] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "_by_key", dict(self.specs))
 
     @property
     def scenario_range(self) -> tuple[int, int]:
@@ -99,19 +158,26 @@ class Config:
         return (self.shard * self.n_scenarios // self.shards, (self.shard + 1) * self.n_scenarios // self.shards)
 
     def spec(self, key: str) -> Spec:
-        for k, s in self.specs:
-            if k == key:
-                return s
-        raise KeyError(key)
+        """The ``Spec`` of parameter ``group.name``: a fixed value or a distribution."""
+        try:
+            return self._by_key[key]
+        except KeyError:
+            raise KeyError(f"unknown parameter {key!r}; allowed: group.name of sim.parameters.PARAMS") from None
 
+    def value(self, key: str):
+        """The fixed value of parameter ``group.name``; a ``ValueError`` if it is given as a distribution (its
+        values are per scenario: see ``spec``)."""
+        s = self.spec(key)
+        if not s.fixed:
+            raise ValueError(f"{key}={s.to_plain()} is a distribution, not one value; "
+                             f"read it with config.spec({key!r})")
+        return s.args[0]
+
+    __getitem__ = value  # config["us.credibility"], the same as config.value("us.credibility")
     __iter__ = None  # keyed by name, not a sequence (mesa.batch_run may pass a Config as a single value)
 
-    def __getitem__(self, key: str):
-        """Fixed value of ``group.name`` (or its Spec if it is a distribution)."""
-        s = self.spec(key)
-        return s.value if s.fixed else s
-
     def __getattr__(self, group: str):
+        """``config.us.credibility``: the fixed value of ``us.credibility`` (as ``value``)."""
         if group in GROUPS:
             return _GroupView(self, group)
         raise AttributeError(group)
@@ -122,7 +188,7 @@ class Config:
         return tuple(k for k, s in self.specs if not s.fixed)
 
     def to_dict(self) -> dict:
-        """Plain nested dict (groups of values), as YAML would hold it."""
+        """Plain nested dict (groups of values), as YAML would hold it; without ``output`` (see the class)."""
         out: dict[str, Any] = {name: getattr(self, name) for name in RUN_SETTINGS}
         out["preset"] = self.preset
         for key, s in self.specs:
@@ -130,17 +196,21 @@ class Config:
             out.setdefault(group, {})[name] = s.to_plain()
         return out
 
-    def replace(self, **changes) -> Config:
-        """A new validated config with changes: run settings by name, parameters by ``group__name``."""
+    def replace(self, changes: Mapping[str, Any] | None = None, /, **settings) -> Config:
+        """A new validated config with ``changes`` by key: ``{"us.credibility": 0.5, "output.workers": 2}``.
+
+        Run settings and ``preset``, whose keys hold no dot, may also be given as keywords: ``replace(seed=3)``.
+        """
         raw = self.to_dict()
-        for k, v in changes.items():
-            if "__" in k:
-                group, name = k.split("__", 1)
-                if group not in raw or not isinstance(raw[group], dict):
-                    raise ConfigError(f"unknown key {group}.{name}")
-                raw[group][name] = v
+        raw["output"] = dataclasses.asdict(self.output)
+        for key, value in {**(changes or {}), **settings}.items():
+            group, dot, name = key.partition(".")
+            if not dot:
+                raw[key] = value
+            elif isinstance(raw.get(group), dict) and name in allowed_keys(group):
+                raw[group][name] = value
             else:
-                raw[k] = v
+                raise ConfigError(unknown_key(key))
         return validate(raw)
 
 
@@ -150,7 +220,10 @@ class _GroupView:
     group: str
 
     def __getattr__(self, name: str):
-        return self.config[f"{self.group}.{name}"]
+        key = f"{self.group}.{name}"
+        if key not in PARAM_BY_KEY:  # an AttributeError, so that getattr(view, name, default) and hasattr work
+            raise AttributeError(unknown_key(key))
+        return self.config.value(key)
 
 
 # ------------------------------------------------------------------------------------------ validation
@@ -221,32 +294,44 @@ def _parse_spec(p: ParamSpec, raw) -> Spec:
     return Spec("fixed", (value,))
 
 
+def _parse_output(raw) -> Output:
+    allowed = allowed_keys("output")
+    if raw is None:
+        return Output()
+    if not isinstance(raw, dict):
+        raise ConfigError(f"output={raw!r} must be a group of settings; allowed keys in output: {', '.join(allowed)}")
+    extra = sorted(set(raw) - set(allowed))
+    if extra:
+        raise ConfigError(unknown_key(f"output.{extra[0]}"))
+    workers = _number("output.workers", raw.get("workers", Output.workers), integer=True)
+    _check_range("output.workers", workers, 1, MAX_WORKERS)
+    figures = raw.get("figures", Output.figures)
+    if not isinstance(figures, bool):
+        raise ConfigError(f"output.figures={figures!r} must be true or false")
+    return Output(figures=figures, workers=workers)
+
+
 def validate(raw: dict) -> Config:
     """Turn a plain nested dict (as composed by Hydra) into a validated ``Config``; raises ConfigError."""
     raw = dict(raw)
-    allowed_top = set(RUN_SETTINGS) | {"preset"} | set(GROUPS)
-    unknown = sorted(set(raw) - allowed_top - {"defaults", "hydra", "experiment", "output", "shard", "shards"})
+    unknown = sorted(set(raw) - set(allowed_keys()) - _HYDRA_KEYS)
     if unknown:
-        raise ConfigError(f"unknown key(s) {unknown}; allowed top-level keys: {', '.join(sorted(allowed_top))}")
-    workers = (raw.get("output") or {}).get("workers", 1) if isinstance(raw.get("output"), dict) else 1
-    _check_range("output.workers", _number("output.workers", workers, integer=True), 1, 1024)
+        raise ConfigError(f"unknown key(s) {unknown}; allowed top-level keys: {', '.join(allowed_keys())}")
+    output = _parse_output(raw.get("output"))
     settings = {}
     for name, (default, low, high, _) in RUN_SETTINGS.items():
         value = _number(name, raw.get(name, default), integer=True)
         _check_range(name, value, low, high)
         settings[name] = value
-    specs = []
     for group in GROUPS:
         values = raw.get(group) or {}
         if not isinstance(values, dict):
             raise ConfigError(f"{group}={values!r} must be a group of parameters")
-        known = {p.name for p in PARAMS if p.group == group}
-        extra = sorted(set(values) - known)
+        extra = sorted(set(values) - set(allowed_keys(group)))
         if extra:
-            raise ConfigError(f"unknown key {group}.{extra[0]}; allowed keys in {group}: {', '.join(sorted(known))}")
-    for p in PARAMS:
-        specs.append((p.key, _parse_spec(p, (raw.get(p.group) or {}).get(p.name, p.default))))
-    config = Config(**settings, preset=str(raw.get("preset", "custom")), specs=tuple(specs))
+            raise ConfigError(unknown_key(f"{group}.{extra[0]}"))
+    specs = tuple((p.key, _parse_spec(p, (raw.get(p.group) or {}).get(p.name, p.default))) for p in PARAMS)
+    config = Config(**settings, preset=str(raw.get("preset", "custom")), specs=specs, output=output)
     _check_consistency(config)
     return config
 
@@ -262,173 +347,3 @@ def _check_consistency(config: Config) -> None:
         raise ConfigError(f"us.review_day={review.to_plain()} is past horizon_days={config.horizon_days}; "
                           f"allowed: 0 (no review) to {config.horizon_days}")
 
-
-# ------------------------------------------------------------------------------------------ Hydra schema
-def _group_dataclass(group: str):
-    fields = [(p.name, Any, field(default=p.default)) for p in PARAMS if p.group == group]
-    return make_dataclass(f"{group.capitalize()}Schema", fields)
-
-
-@dataclass
-class OutputSchema:
-    """What a job writes besides its table, config, summary and manifest; read by ``sim.jobs``, not by the model."""
-
-    figures: bool = True  # the job's own figures (PNG and PDF); a sweep's report draws its comparative figures
-    workers: int = 1  # processes running the job's chunks; outcomes are identical for any number
-
-
-def _schema():
-    fields: list = [(name, int, field(default=default)) for name, (default, *_rest) in RUN_SETTINGS.items()]
-    fields.append(("preset", str, field(default="custom")))
-    for group in GROUPS:
-        cls = _group_dataclass(group)
-        fields.append((group, cls, field(default_factory=cls)))
-    fields.append(("output", OutputSchema, field(default_factory=OutputSchema)))
-    return make_dataclass("CeasefireSchema", fields)
-
-
-Schema = _schema()
-_registered = False
-
-
-def register_schema() -> None:
-    """Register the schema in Hydra's ConfigStore as ``base_config`` (idempotent)."""
-    global _registered
-    if _registered:
-        return
-    from hydra.core.config_store import ConfigStore
-
-    ConfigStore.instance().store(name="base_config", node=Schema)
-    register_experiments()
-    _registered = True
-
-
-def register_experiments() -> None:
-    """Register each ``experiments/NAME.yaml`` as option NAME of the config group ``experiment``.
-
-    Hydra looks for a group in a folder of its own name under each search-path root; the mission's layout keeps
-    experiments in ``experiments/`` beside ``configs/``, so the files are stored in the ConfigStore instead
-    (their ``# @package`` header is honoured). This serves ``python -m sim +experiment=NAME`` and
-    ``compose_config`` alike, installed or not, with no plugin discovery.
-    """
-    from hydra.core.config_store import ConfigStore
-    from omegaconf import OmegaConf
-
-    for path in sorted(EXPERIMENT_DIR.glob("*.yaml")):
-        text = path.read_text(encoding="utf-8")
-        header = next((line for line in text.splitlines() if line.startswith("# @package")), "")
-        package = header.removeprefix("# @package").strip() or None
-        ConfigStore.instance().store(group="experiment", name=path.stem, node=OmegaConf.create(text),
-                                     package=package, provider="ceasefire-sim experiments")
-
-
-def from_omegaconf(cfg) -> Config:
-    """Validated ``Config`` from a composed OmegaConf object (the only place OmegaConf is read)."""
-    from omegaconf import OmegaConf
-    from omegaconf.errors import OmegaConfBaseException
-
-    try:
-        plain = OmegaConf.to_container(cfg, resolve=True)
-    except OmegaConfBaseException as exc:  # e.g. an interpolation ${...} that points nowhere
-        raise ConfigError(f"{getattr(exc, 'full_key', None) or '?'}: {str(exc).splitlines()[0]}") from None
-    return validate(plain)
-
-
-GROUP_OPTIONS = ("scenario", "experiment")  # config groups whose option is chosen on the command line
-GRAMMAR_URL = "https://hydra.cc/docs/1.3/advanced/override_grammar/basic"
-
-
-def _malformed(overrides) -> str | None:
-    """The first override that Hydra's grammar refuses or that gives a config group no single option, and why."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    parser = OverridesParser.create()
-    for line in overrides or ():
-        try:
-            override = parser.parse_overrides([line])[0]
-        except Exception as exc:  # Hydra's OverrideParseException, with the grammar's own reason
-            lines = [text for text in str(exc).splitlines() if text.strip() and not text.startswith("See ")]
-            if lines[0].startswith("LexerNoViableAltException") and len(lines) > 1 and "^" in lines[1]:
-                at = lines[1].index("^") - len("LexerNoViableAltException: ")
-                reason = f"unexpected character {line[at]!r} at position {at + 1}" if 0 <= at < len(line) else ""
-            else:
-                reason = "; ".join(t.strip() for t in lines if not t.startswith("Error parsing override"))
-            return f"malformed override {line!r}: {reason or 'not key=value'}; see {GRAMMAR_URL}"
-        if not override.key_or_group:
-            return f"malformed override {line!r}: no key before '='"
-        if override.is_sweep_override():
-            try:
-                list(override.sweep_string_iterator())  # as the sweeper will expand it, e.g. range(0,1,0)
-            except Exception as exc:
-                return f"{line}: {exc}"
-        value = override.value()
-        if override.key_or_group in GROUP_OPTIONS and not override.is_sweep_override() and not isinstance(value, str):
-            group = override.key_or_group
-            return (f"{line}: {group} takes one option name, e.g. {override.get_key_element()}=NAME; to compare "
-                    f"several, sweep them: python -m sim -m {override.get_key_element()}=A,B")
-    return None
-
-
-def _explain(exc: Exception, overrides=None) -> str:
-    """One clear line out of Hydra's and OmegaConf's composition errors (``overrides``: the command line's)."""
-    bad = _malformed(overrides)
-    if bad is not None:
-        return bad
-
-
-    text = str(exc).strip()
-    first = text.splitlines()[0] if text else type(exc).__name__
-    cause = str(exc.__cause__ or "").strip()
-    if "Could not find '" in first:  # unknown option of a config group: name the allowed ones
-        missing = first.split("Could not find ")[-1]
-        options = []
-        for line in text.split("Available options in", 1)[-1].splitlines()[1:] if "Available options" in text else []:
-            if not line.startswith("\t"):
-                break
-            options.append(line.strip())
-        return f"{missing} does not exist; allowed: {', '.join(options) or 'none'}"
-    if "not in '" in cause and "full_key: " in cause:  # unknown key in the typed schema
-        key = cause.split("full_key: ")[-1].splitlines()[0].strip()
-        group = key.split(".")[0] if "." in key else None
-        if group in GROUPS:
-            known = sorted(p.name for p in PARAMS if p.group == group)
-            return f"unknown key {key}; allowed keys in {group}: {', '.join(known)}"
-        if key.startswith("output."):
-            return f"unknown key {key}; allowed keys in output: figures, workers"
-        allowed = sorted(set(RUN_SETTINGS) | {"preset", "output"} | set(GROUPS))
-        return f"unknown key {key}; allowed top-level keys: {', '.join(allowed)}"
-    if first.startswith("Error merging override ") and cause:  # a value the typed schema cannot hold
-        return f"{first.removeprefix('Error merging override ')}: {cause.splitlines()[0]}"
-    if first.startswith("Ambiguous value for argument"):  # a sweep without -m
-        return f"{first}: to sweep over it add -m (--multirun); for a list write key=[a,b]"
-    if first.startswith("Could not override '") and "use +" in text:  # e.g. experiment=NAME without its +
-        return f"{first} {text.splitlines()[-1].strip()}"
-    if "not in struct" in text or "Key '" in text and "not in" in text:
-        key = text.split("full_key: ")[-1].splitlines()[0] if "full_key: " in text else first
-        return f"unknown key {key.strip()}"
-    if "could not be converted" in text or "Value '" in text:
-        key = text.split("full_key: ")[-1].splitlines()[0].strip() if "full_key: " in text else "?"
-        return f"{key}: {first}"
-    return first
-
-
-def compose_config(overrides: list[str] | None = None) -> Config:
-    """Compose ``configs/config.yaml`` with Hydra overrides and return the validated, frozen ``Config``."""
-    from hydra import compose, initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-
-    register_schema()
-    overrides = list(overrides or [])
-    if GlobalHydra.instance().is_initialized():
-        GlobalHydra.instance().clear()
-    bad = _malformed(overrides)  # also what Hydra would accept but mean otherwise (scenario=[a,b] merges presets)
-    if bad is not None:
-        raise ConfigError(bad)
-    try:
-        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-            cfg = compose(config_name="config", overrides=overrides)
-    except ConfigError:
-        raise
-    except Exception as exc:  # Hydra raises several exception types for bad overrides
-        raise ConfigError(_explain(exc, overrides)) from None
-    return from_omegaconf(cfg)

@@ -3,7 +3,8 @@
 Each generated block sits between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->`` markers in the document:
 
 - ``params``: every parameter of ``sim.parameters.PARAMS`` (group, key, default, range, unit, meaning, source);
-- ``presets``: what each scenario preset in ``configs/scenario/`` changes relative to the defaults;
+- ``presets``: what each scenario preset in ``configs/scenario/`` changes relative to the defaults (in the order
+  of ``sim.config.preset_names``);
 - ``outputs``: the outcomes and per-day series of ``sim.observables``;
 - ``constants``: the fixed constants of ``sim.rules`` (assumptions that are not parameters).
 
@@ -19,14 +20,11 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from sim.config import CONFIG_DIR, RUN_SETTINGS, Config, Spec, compose_config, validate
+from sim.compose import compose_config
+from sim.config import PRESET_DIR, RUN_SETTINGS, Config, Spec, preset_names, validate
 from sim.parameters import PARAMS, ParamSpec
 
 ODD_PATH = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
-PRESET_DIR = CONFIG_DIR / "scenario"
-# Presets in the order the model brief introduces them; any other preset file follows alphabetically.
-PRESET_ORDER = ("minsk", "aid_only", "coalition_only", "coalition_us_backstop", "bluff", "hidden_resolve",
-                "consensus")
 
 
 # ------------------------------------------------------------------------------------------ formatting
@@ -86,12 +84,6 @@ def render_parameter_table() -> str:
 
 
 # ------------------------------------------------------------------------------------------ presets
-def preset_names() -> list[str]:
-    """Scenario presets found in ``configs/scenario/``, in the model brief's order first."""
-    found = sorted(path.stem for path in PRESET_DIR.glob("*.yaml"))
-    return [n for n in PRESET_ORDER if n in found] + [n for n in found if n not in PRESET_ORDER]
-
-
 def preset_description(name: str) -> str:
     """The comment at the head of a preset's YAML file (what the preset stands for)."""
     lines = []
@@ -150,13 +142,13 @@ def render_output_table() -> str:
 def render_constant_table() -> str:
     """Markdown tables of the fixed constants of ``sim.rules`` (modelling assumptions, not parameters)."""
     from sim import rules as R
+    from sim.codes import Action, MonitoringRegime
 
-    regimes = ("none", "observers", "us_led")
     monitoring = _table(
         ("`MONITORING_TABLE`: regime", "detect an incident", "detect a probe", "attribute a detected violation"),
-        [(f"`{r}`", *(format_number(float(v)) for v in R.MONITORING_TABLE[i])) for i, r in enumerate(regimes)])
+        [(f"`{m.label}`", *(format_number(float(v)) for v in R.MONITORING_TABLE[m])) for m in MonitoringRegime])
     by_action = _table(
-        ("per Russian action", *(f"`{a}`" for a in R.ACTIONS)),
+        ("per Russian action", *(f"`{a}`" for a in Action.names())),
         [("`TENSION_BY_ACTION` (tension added)", *(format_number(float(v)) for v in R.TENSION_BY_ACTION)),
          ("`SNAPBACK_SHARE` (share of `russia.sanctions_snapback` when attributed)",
           *(format_number(float(v)) for v in R.SNAPBACK_SHARE))])
@@ -166,7 +158,11 @@ def render_constant_table() -> str:
          ("`RESPONSE_COST_TROOPS_K`", format_number(R.RESPONSE_COST_TROOPS_K),
           "thousand coalition troops per unit of `russia.response_cost_coalition`"),
          ("`SPIRAL_VIOLENCE`", format_number(R.SPIRAL_VIOLENCE),
-          "recent violence (mean level) above which a collapse counts as a spiral")])
+          "recent violence (mean level) above which a collapse counts as a spiral"),
+         ("`PROBE_SECTOR_SHARE`", format_number(R.PROBE_SECTOR_SHARE),
+          "share of the forward coalition troops a probe meets (one sector of the line)"),
+         ("`INFO_VALUE_SCALE`", format_number(R.INFO_VALUE_SCALE),
+          "units of `russia.value_of_gains` per unit of `russia.info_weight`")])
     return f"{monitoring}\n\n{by_action}\n\n{scalars}"
 
 

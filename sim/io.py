@@ -68,9 +68,10 @@ def write_figure(path: str | Path, fig, overwrite: bool = False) -> Path:
     """Atomic image of a matplotlib figure; the format follows the suffix (png, pdf)."""
     import io
 
-    import matplotlib.pyplot as plt
-
     buf = io.BytesIO()
     fig.savefig(buf, format=Path(path).suffix.lstrip("."), dpi=150)
-    plt.close(fig)
+    if fig.canvas.manager is not None:  # a figure pyplot tracks (ema-workbench's): release it
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
     return atomic_write_bytes(path, buf.getvalue(), overwrite)

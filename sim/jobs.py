@@ -12,6 +12,7 @@ scenario's result depends only on (seed, n_scenarios, index), so the shards' tab
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -25,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from sim import io
-from sim.config import Config, from_omegaconf
+from sim.compose import from_omegaconf
+from sim.config import Config, ConfigError
 
 log = logging.getLogger("sim.jobs")
 
@@ -232,9 +234,8 @@ def run_job(cfg) -> dict:
     shard = f", shard {config.shard} of {config.shards}" if config.shards > 1 else ""
     log.info(f"{label}: scenarios {start}..{stop - 1} of {config.n_scenarios}{shard}, {config.horizon_days} days, "
              f"seed {config.seed}")
-    workers = int(cfg.get("output", {}).get("workers", 1))  # checked by sim.config.validate
-    result = run_batch(config, scenarios=np.arange(start, stop, dtype=np.int64), workers=workers)
-    summary = write_outputs(result, out_dir, job, figures=bool(cfg.get("output", {}).get("figures", True)))
+    result = run_batch(config, scenarios=np.arange(start, stop, dtype=np.int64), workers=config.output.workers)
+    summary = write_outputs(result, out_dir, job, figures=config.output.figures)
     p = summary["collapse_probability"]
     median = summary["median_survival_days"]
     log.info(f"{label}: done in {result.elapsed_s:.1f} s: collapse {p['estimate']:.3f} "
@@ -247,15 +248,24 @@ def run_job(cfg) -> dict:
 def expand_sweep(params: Mapping[str, str], overrides: Iterable[str]) -> list[list[str]]:
     """The jobs of a basic sweep, in Hydra's job-number order: one override list per job.
 
-    Exactly what Hydra's ``BasicSweeper`` does with ``hydra.sweeper.params`` and the command line's task overrides
-    (the command line wins over a param of the same key).
+    What Hydra's basic sweeper does with ``hydra.sweeper.params`` and the command line's task overrides: the
+    product of each key's values in order of first appearance, the last override of a key winning (the command
+    line over a param). Written with Hydra's public override parser, as the sweeper itself is private.
     """
-    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     lines = [f"{key}={value}" for key, value in params.items()] + list(overrides)
-    parsed = OverridesParser.create().parse_overrides(lines)
-    return [list(job) for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
+    choices: dict[str, list[str]] = {}  # key -> one override per value; a key set again keeps its first place
+    for override in OverridesParser.create().parse_overrides(lines):
+        key = override.get_key_element()
+        if not override.is_sweep_override():
+            choices[key] = [f"{key}={override.get_value_element_as_str()}"]
+        elif override.is_discrete_sweep():
+            choices[key] = [f"{key}={value}" for value in override.sweep_string_iterator()]
+        else:
+            raise ConfigError(f"{override.input_line}: the basic sweeper cannot expand an interval sweep; allowed: "
+                              "a list a,b,c, range(start,stop,step) or choice(a,b,c)")
+    return [list(job) for job in itertools.product(*choices.values())]
 
 
 # ------------------------------------------------------------------------------------------ shards

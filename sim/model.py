@@ -29,10 +29,13 @@ import pandas as pd
 
 from sim import engine, narrative
 from sim.agents import CoalitionAgent, CoalitionMemberAgent, RussiaAgent, UkraineAgent, USAgent
-from sim.batch import ChunkResult, _outcome_frame
-from sim.config import Config, compose_config
+from sim.compose import compose_config
+from sim.config import Config
+from sim.design import build_params, design_keys, param_columns
 from sim.observables import SERIES, outcomes, series
 from sim.rng import Streams
+from sim.state import Today
+from sim.tables import outcome_frame
 
 MEMBER_REPORTERS = ("support", "troops_k", "active")
 
@@ -48,7 +51,7 @@ class CeasefireModel(mesa.Model):
     ``mesa.batch_run`` can sweep ``scenario``, ``config`` (wrap one Config in a list: ``[cfg]``) or
     ``overrides`` (one override string per value, or a tuple of strings); pass ``max_steps=horizon_days``.
     Attributes: ``day`` (days simulated), ``state``/``params``/``streams`` (the engine's one-row view),
-    ``today`` (the last day's ``engine.Today``), the agents ``russia``, ``ukraine``, ``us``, ``coalition`` and
+    ``today`` (the last day's ``Today``), the agents ``russia``, ``ukraine``, ``us``, ``coalition`` and
     ``members``, ``events`` (``narrative.Event`` records) and ``datacollector``: model reporters for every
     ``observables.SERIES`` name plus every outcome column (filled on the scenario's last day), and agent
     reporters ``support``, ``troops_k``, ``active`` (members; None for the others). Day 0 is collected at
@@ -72,18 +75,19 @@ class CeasefireModel(mesa.Model):
         self.config = config
         self.scenario_index = int(scenario)  # Mesa >= 3.5 reserves Model.scenario
         rows = np.array([self.scenario_index], dtype=np.int64)
-        self.params = engine.Params.build(config, rows)
+        self.params = build_params(config, rows)
+        self._param_columns = param_columns(self.params, design_keys(config))
         self.streams = Streams(config.seed, rows)
         self.state = engine.initial_state(self.params, self.streams)
         self.day = 0
-        self.today: engine.Today | None = None
+        self.today: Today | None = None
         self.finished = False  # the scenario has ended (collapse or horizon); ``running`` follows one tick later
 
         self.russia = RussiaAgent(self)
         self.ukraine = UkraineAgent(self)
         self.us = USAgent(self)
         self.coalition = CoalitionAgent(self)
-        exists = np.flatnonzero(np.arange(self.params.member_slots) < self.params["coalition.members"][0])
+        exists = np.flatnonzero(np.arange(self.params.member_slots) < self.params.coalition.members[0])
         self.members = [CoalitionMemberAgent(self, int(slot)) for slot in exists]
         actor = {phase: agent for agent in (self.russia, self.ukraine, self.us, self.coalition)
                  for phase in agent.PHASES}
@@ -101,7 +105,7 @@ class CeasefireModel(mesa.Model):
             agent_reporters={name: (lambda a, name=name: getattr(a, name, None)) for name in MEMBER_REPORTERS})
         self.datacollector.collect(self)
 
-    def act(self, phase, today: engine.Today) -> None:
+    def act(self, phase, today: Today) -> None:
         """Run an engine phase that belongs to no agent (monitoring, combat, slow variables, status)."""
         phase(self.state, self.params, self.streams, today)
 
@@ -116,7 +120,7 @@ class CeasefireModel(mesa.Model):
             self.running = False
             return
         before = replace(self.state)  # phases rebind fields, so this keeps the morning's arrays
-        today = engine.Today(day=self.day + 1)
+        today = Today(day=self.day + 1)
         for phase, actor in self._actors:
             actor.act(phase, today)
         self.day, self.today = today.day, today
@@ -137,8 +141,7 @@ class CeasefireModel(mesa.Model):
     def outcome_frame(self) -> pd.DataFrame:
         """The outcome as a one-row table, exactly a row of ``BatchResult.outcomes`` (columns and dtypes)."""
         rows = np.array([self.scenario_index], dtype=np.int64)
-        values = outcomes(self.state, self.params, self.config.horizon_days)
-        return _outcome_frame(self.config, ChunkResult(rows, values))
+        return outcome_frame(rows, outcomes(self.state, self.params, self.config.horizon_days), self._param_columns)
 
     def outcome(self) -> pd.Series:
         """The outcome row (final once the scenario has ended): ``run_batch(config).outcomes.loc[scenario]``."""

@@ -16,8 +16,9 @@ from typing import NamedTuple
 import numpy as np
 
 from sim import rules as R
-from sim.engine import Params, State, Today, coalition_troops
-from sim.parameters import DECISION_RULES, MONITORING_REGIMES
+from sim.codes import Action, DecisionRule, FailureMode, Level, MonitoringRegime
+from sim.engine import coalition_troops
+from sim.state import Params, State, Today
 
 STRETCH_DAYS = 30  # longest run of incident-only days told in one sentence
 
@@ -190,7 +191,7 @@ class _Phrasing(string.Formatter):
 
 # ------------------------------------------------------------------------------------------------ events
 def _names(p: Params) -> tuple[str, str]:
-    return (MONITORING_REGIMES[int(p["monitoring.regime"][0])], DECISION_RULES[int(p["coalition.decision_rule"][0])])
+    return (MonitoringRegime(int(p.monitoring.regime[0])).label, DecisionRule(int(p.coalition.decision_rule[0])).label)
 
 
 def _belief_event(day: int, action: str, before: float, after: float) -> Event:
@@ -219,9 +220,9 @@ def day_events(before: State, s: State, p: Params, t: Today) -> list[Event]:
     """
     day, action = t.day, int(t.action[0])
     regime, rule = _names(p)
-    violation = R.ACTIONS[action]
+    violation = Action(action).label
     events: list[Event] = []
-    if action >= R.INCIDENT:  # 1-2: Russia's violation and what monitors made of it
+    if action >= Action.INCIDENTS:  # 1-2: Russia's violation and what monitors made of it
         events.append(Event(day, "russia", violation, {}))
         seen = "detects_attributes" if t.attributed[0] else "detects" if t.detected[0] else "misses"
         events.append(Event(day, "monitors", seen, {"regime": regime, "violation": violation}))
@@ -235,7 +236,7 @@ def day_events(before: State, s: State, p: Params, t: Today) -> list[Event]:
         events.append(Event(day, "coalition", "tripwire_hit", {}))
     if t.fired_back[0]:
         events.append(Event(day, "coalition", "tripwire_fires", {}))
-    delay = int(t.extras["delay"][0])
+    delay = int(t.decision_delay_days[0])
     if t.co_started[0]:
         events.append(Event(day, "coalition", "coalition_decision_opens",
                             {"rule": rule, "due_day": day + delay, "delay_days": delay}))
@@ -246,7 +247,7 @@ def day_events(before: State, s: State, p: Params, t: Today) -> list[Event]:
                 "active": int(before.member_active[0].sum())}))
         else:
             events.append(Event(day, "coalition", "coalition_declines", {"rule": rule, "delay_days": delay}))
-    if action in (R.PROBE, R.OFFENSIVE):  # 5: combat
+    if action in (Action.PROBE, Action.OFFENSIVE):  # 5: combat
         losses = {"ground_km2": float(t.ground_km2[0]), "ru_losses_k": float(t.ru_losses_k[0]),
                   "ua_losses_k": float(t.ua_losses_k[0])}
         events.append(Event(day, "front", "ground_taken" if losses["ground_km2"] >= 0.5 else "attack_held", losses))
@@ -260,16 +261,16 @@ def day_events(before: State, s: State, p: Params, t: Today) -> list[Event]:
         events.append(Event(day, "member", "member_withdraws", {
             "member": int(slot) + 1, "troops_k": float(before.member_troops_k[0, slot]),
             "support": float(s.member_support[0, slot])}))
-    if t.extras["us_lapsed"][0]:
+    if t.us_lapsed[0]:
         events.append(Event(day, "us", "us_pledge_lapses", {}))
-    elif p["us.review_day"][0] == day > 0 and s.us_committed[0]:
+    elif p.us.review_day[0] == day > 0 and s.us_committed[0]:
         events.append(Event(day, "us", "us_pledge_renewed", {}))
-    if t.level[0] == R.CLASH:  # 8: status
-        coalition, us = bool(t.fired_back[0]), bool(t.us_acted[0] and action == R.OFFENSIVE)
+    if t.level[0] == Level.CLASH:  # 8: status
+        coalition, us = bool(t.fired_back[0]), bool(t.us_acted[0] and action == Action.OFFENSIVE)
         opponent = "coalition_and_us" if coalition and us else "coalition" if coalition else "us"
         events.append(Event(day, "ceasefire", "clash", {"opponent": opponent}))
     if s.collapse_day[0] == day:
-        mode = R.FAILURE_MODES[int(s.failure_mode[0])]
+        mode = FailureMode(int(s.failure_mode[0])).label
         events.append(Event(day, "ceasefire", "collapse", {"failure_mode": f"failure_{mode}"}))
     elif day == p.horizon_days:
         events.append(Event(day, "ceasefire", "holds", {}))

@@ -10,7 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from sim import rules as R
-from sim.engine import Params, State, Today, believed_coalition, believed_us, coalition_troops, reassurance, security
+from sim.codes import Action, FailureMode
+from sim.engine import believed_coalition, believed_us, coalition_troops, reassurance, security
+from sim.state import Params, State, Today
 
 # name -> (unit, meaning)
 OUTCOMES: dict[str, tuple[str, str]] = {
@@ -29,7 +31,7 @@ OUTCOMES: dict[str, tuple[str, str]] = {
     "retaliations": ("count", "Ukrainian retaliations"),
     "clashes": ("count", "direct clashes with guarantor forces"),
     "territory_change_km2": ("km2", "ground held by Ukraine relative to the ceasefire line (< 0: lost)"),
-    "investment_total": ("$bn", "cumulative reconstruction investment"),
+    "investment_total_bn": ("$bn", "cumulative reconstruction investment"),
     "coalition_members_final": ("states", "members still deployed at the end"),
     "coalition_troops_final_k": ("thousand troops", "coalition troops still deployed at the end"),
     "coalition_responses": ("count", "coalition decisions to respond"),
@@ -60,7 +62,7 @@ SERIES: dict[str, tuple[str, str]] = {
     "ru_strength_k": ("thousand troops", "Russian strength"),
     "ua_strength_k": ("thousand troops", "Ukrainian strength"),
     "territory_km2": ("km2", "ground relative to the ceasefire line"),
-    "investment_bn": ("$bn", "cumulative reconstruction investment"),
+    "investment_total_bn": ("$bn", "cumulative reconstruction investment"),
     "security": ("index", "security index"),
     "reassurance": ("index", "eastern-flank reassurance index"),
     "tension": ("tension", "escalation pressure"),
@@ -77,7 +79,7 @@ def outcomes(s: State, p: Params, horizon_days: int) -> dict[str, np.ndarray]:
         "collapsed": s.collapsed.copy(),
         "collapse_day": collapse_day,
         "end_day": np.where(s.collapsed, s.collapse_day, horizon_days),
-        "failure_mode": np.where(s.collapsed, s.failure_mode, R.FAILURE_NONE),
+        "failure_mode": np.where(s.collapsed, s.failure_mode, FailureMode.NONE),
         "max_level": s.max_level.copy(),
         "max_level_day": s.max_level_day.copy(),
         "violations": s.violations.copy(),
@@ -89,14 +91,14 @@ def outcomes(s: State, p: Params, horizon_days: int) -> dict[str, np.ndarray]:
         "retaliations": s.retaliations.copy(),
         "clashes": s.clashes.copy(),
         "territory_change_km2": s.territory_km2.copy(),
-        "investment_total": s.investment_bn.copy(),
+        "investment_total_bn": s.investment_total_bn.copy(),
         "coalition_members_final": s.member_active.sum(axis=1).astype(np.int64),
         "coalition_troops_final_k": coalition_troops(s),
         "coalition_responses": s.co_responses.copy(),
-        "coalition_nonresponses": s.co_failures.copy(),
+        "coalition_nonresponses": s.co_nonresponses.copy(),
         "us_engaged": s.us_activations > 0,
         "us_activations": s.us_activations.copy(),
-        "us_nonresponses": s.us_failures.copy(),
+        "us_nonresponses": s.us_nonresponses.copy(),
         "us_committed_final": s.us_committed.copy(),
         "belief_us_final": R.beta_mean(s.us_a, s.us_b),
         "belief_coalition_final": R.beta_mean(s.co_a, s.co_b),
@@ -111,7 +113,7 @@ def outcomes(s: State, p: Params, horizon_days: int) -> dict[str, np.ndarray]:
 def series(s: State, p: Params, today: Today | None) -> dict[str, np.ndarray]:
     """Per-day values (each (N,) float64) after a step; ``today`` is None on day 0."""
     day = 0 if today is None else today.day
-    incident = np.zeros(len(s.scenario)) if today is None else (today.action == R.INCIDENT).astype(np.float64)
+    incident = np.zeros(len(s.scenario)) if today is None else (today.action == Action.INCIDENTS).astype(np.float64)
     return {
         "level": s.level.astype(np.float64),
         "incident": incident,
@@ -124,7 +126,7 @@ def series(s: State, p: Params, today: Today | None) -> dict[str, np.ndarray]:
         "ru_strength_k": s.ru_strength_k,
         "ua_strength_k": s.ua_strength_k,
         "territory_km2": s.territory_km2,
-        "investment_bn": s.investment_bn,
+        "investment_total_bn": s.investment_total_bn,
         "security": security(s, p),
         "reassurance": reassurance(s, p),
         "tension": s.tension,

@@ -1,9 +1,10 @@
 """The model's parameters, declared once: name, default, allowed range, unit, meaning and source.
 
-Everything else is generated from this table: the Hydra schema (``sim.config``), validation, per-scenario
-sampling (``sim.sampling``) and the parameter table of ``docs/ODD.md``. Defaults are overridden by the
-scenario presets in ``configs/scenario/``. Sources marked "assumption" are modelling choices, kept as
-parameters so that they can be swept.
+Everything else is generated from this table: the Hydra schema (``sim.compose``), validation (``sim.config``),
+per-scenario sampling (``sim.design``) and the parameter table of ``docs/ODD.md``; the typed fields of ``Params``
+(``sim.state``) are checked against it by a test. Defaults are overridden by the scenario presets in
+``configs/scenario/``. Sources marked "assumption" are modelling choices, kept as parameters so that they can be
+swept.
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from sim.codes import DecisionRule, MonitoringRegime
+
 INF = math.inf
 
-MONITORING_REGIMES = ("none", "observers", "us_led")
-DECISION_RULES = ("lead_nation", "majority", "unanimity")
+# Choice names in code order, from the enums (a config names a choice; the arrays hold its code).
+MONITORING_REGIMES = MonitoringRegime.names()
+DECISION_RULES = DecisionRule.names()
 
 
 @dataclass(frozen=True)

@@ -28,17 +28,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim import io
-from sim.batch import survival_curve, wilson_interval
+from sim import io, stats
 from sim.config import EXPERIMENT_DIR
 from sim.jobs import MANIFEST_NAME, TABLE_NAME, JobStatus, MergeError, check_job, expand_sweep, write_merged
 
 FIGURE_DIR = "report_figures"
 # Overrides that change how a design is run or written, never a scenario's result: they never define a condition.
 NOT_CONDITIONS = ("shard", "chunk_size", "output.figures")
-OUTCOME_MEANS = {  # conditions.csv column -> (outcome column, report.md header)
-    "territory_change_km2_mean": ("territory_change_km2", "territory change (km², mean)"),
-    "investment_total_bn_mean": ("investment_total", "investment ($bn, mean)"),
+MEAN_HEADERS = {  # report.md header of each mean column of conditions.csv (sim.stats.CONDITION_MEANS)
+    "territory_change_km2_mean": "territory change (km², mean)",
+    "investment_total_bn_mean": "investment ($bn, mean)",
 }
 
 
@@ -194,7 +193,8 @@ def horizon_of_jobs(sweep: Sweep) -> dict[int, int]:
 
 def conditions_table(frame: pd.DataFrame, keys: list[str], horizons: dict[int, int]) -> pd.DataFrame:
     """One row per condition (combination of swept values), in job order: collapse probability with its 95% Wilson
-    interval, median survival (NaN when more than half held to the horizon) and outcome means."""
+    interval, median survival (NaN when more than half held to the horizon), outcome means and failure-mode shares
+    (``sim.stats.condition_row``)."""
     rows = []
     grouped = frame.groupby(keys, sort=False, dropna=False) if keys else [((), frame)]
     for values, group in grouped:
@@ -203,30 +203,9 @@ def conditions_table(frame: pd.DataFrame, keys: list[str], horizons: dict[int, i
         if len(horizon) > 1:
             raise ReportError(f"condition {condition_label(keys, values)} mixes horizons {sorted(horizon)}")
         horizon = horizon.pop()
-        n = len(group)
-        collapsed = int(group["collapsed"].sum())
-        low, high = wilson_interval(collapsed, n)
-        days = group["collapse_day"].to_numpy(dtype=float, na_value=np.nan)
-        curve = survival_curve(np.where(group["collapsed"], days, -1), horizon)
-        below = np.flatnonzero(curve["survival"].to_numpy() <= 0.5)
         row = dict(zip(keys, values, strict=True))
-        row.update({
-            "condition": condition_label(keys, values),
-            "jobs": int(group["job"].nunique()),
-            "scenarios": n,
-            "horizon_days": horizon,
-            "collapsed": collapsed,
-            "collapse_probability": collapsed / n,
-            "ci_low": low,
-            "ci_high": high,
-            "median_survival_days": float(curve["day"].iloc[below[0]]) if below.size else math.nan,
-            "mean_collapse_day": float(np.nanmean(days[group["collapsed"].to_numpy()])) if collapsed else math.nan,
-            "us_engaged_share": float(group["us_engaged"].mean()),
-        })
-        for column, (outcome, _header) in OUTCOME_MEANS.items():
-            row[column] = float(group[outcome].mean())
-        for mode in ("offensive", "clash", "spiral"):
-            row[f"failure_{mode}"] = float((group["failure_mode"] == mode).mean())
+        row.update({"condition": condition_label(keys, values), "jobs": int(group["job"].nunique())})
+        row.update(stats.condition_row(group, horizon))
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -246,12 +225,11 @@ def report_figures(frame: pd.DataFrame, conditions: pd.DataFrame, keys: list[str
     labels = [condition_label(keys, tuple(row[k] for k in keys), short=True) for _, row in conditions.iterrows()]
     curves, collapse_days, territory, investment = {}, {}, {}, {}
     for label, horizon, (_values, group) in zip(labels, conditions["horizon_days"], grouped, strict=True):
-        days = group["collapse_day"].to_numpy(dtype=float, na_value=np.nan)
-        curves[label] = survival_curve(np.where(group["collapsed"], days, -1), int(horizon))
-        collapse_days[label] = days[group["collapsed"].to_numpy()]
-        territory[label] = group["territory_change_km2"].to_numpy(dtype=float)
-        investment[label] = group["investment_total"].to_numpy(dtype=float)
-    figures["survival"] = plots.survival_curves_figure(curves)
+        curves[label] = stats.table_survival(group, int(horizon))
+        collapse_days[label] = stats.collapse_days(group)[group["collapsed"].to_numpy(dtype=bool)]
+        territory[label] = group[stats.CONDITION_MEANS["territory_change_km2_mean"]].to_numpy(dtype=float)
+        investment[label] = group[stats.CONDITION_MEANS["investment_total_bn_mean"]].to_numpy(dtype=float)
+    figures["survival"] = plots.survival_figure(curves, "Kaplan-Meier survival of the ceasefire")
     figures["collapse_day"] = plots.distribution_figure(
         collapse_days, "day of collapse (collapsed scenarios only)", "When the ceasefire fails")
     figures["territory_change"] = plots.distribution_figure(
@@ -290,8 +268,8 @@ def _fmt(value, digits: int = 1) -> str:
 def markdown_table(conditions: pd.DataFrame) -> str:
     """The table of conditions as markdown."""
     header = ["condition", "jobs", "scenarios", "collapse probability (95% CI)", "median survival (days)",
-              "collapse day if collapsed (mean)", *(h for _c, h in OUTCOME_MEANS.values()),
-              "failure: offensive / clash / spiral", "US engaged"]
+              "collapse day if collapsed (mean)", *(MEAN_HEADERS[c] for c in stats.CONDITION_MEANS),
+              "failure: " + " / ".join(stats.FAILURES), "US engaged"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for _, r in conditions.iterrows():
         median = (f"> {int(r['horizon_days'])}" if math.isnan(r["median_survival_days"])
@@ -299,8 +277,8 @@ def markdown_table(conditions: pd.DataFrame) -> str:
         cells = [
             r["condition"].replace("|", "\\|"), str(r["jobs"]), f"{r['scenarios']:,}",
             f"{r['collapse_probability']:.3f} ({r['ci_low']:.3f}–{r['ci_high']:.3f})", median,
-            _fmt(r["mean_collapse_day"], 0), *(_fmt(r[c], 1) for c in OUTCOME_MEANS),
-            " / ".join(f"{r[f'failure_{m}']:.1%}" for m in ("offensive", "clash", "spiral")),
+            _fmt(r["mean_collapse_day"], 0), *(_fmt(r[c], 1) for c in stats.CONDITION_MEANS),
+            " / ".join(f"{r[f'failure_{m}']:.1%}" for m in stats.FAILURES),
             f"{r['us_engaged_share']:.1%}",
         ]
         lines.append("| " + " | ".join(cells) + " |")

@@ -77,6 +77,10 @@ class Streams:
             slot = np.arange(slots, dtype=np.uint64) * _M1
             return to_unit(mix64(k[:, None] ^ slot[None, :]))
 
+    def key_arrays(self) -> list[np.ndarray]:
+        """The per-scenario keys computed so far, one (N,) uint64 array per stream used (for memory estimates)."""
+        return list(self._scen_keys.values())
+
     def subset(self, rows: np.ndarray) -> Streams:
         """Streams for a subset of the scenarios (positions ``rows``); cached scenario keys are carried over."""
         return Streams(self.seed, self.scenarios[rows], {k: v[rows] for k, v in self._scen_keys.items()})

@@ -12,17 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.codes import Action, DecisionRule, FailureMode, Level, MonitoringRegime
+
 # ---------------------------------------------------------------------------------------------- constants
-HOLD, INCIDENT, PROBE, OFFENSIVE, CLASH = 0, 1, 2, 3, 4
-LEVEL_NAMES = ("quiet", "incidents", "probe", "offensive", "direct clash")
-ACTIONS = ("hold", "incidents", "probe", "offensive")
-
-FAILURE_NONE, FAILURE_OFFENSIVE, FAILURE_CLASH, FAILURE_SPIRAL = 0, 1, 2, 3
-FAILURE_MODES = ("none", "offensive", "clash", "spiral")
-
-RULE_LEAD, RULE_MAJORITY, RULE_UNANIMITY = 0, 1, 2
-REGIME_NONE, REGIME_OBSERVERS, REGIME_US_LED = 0, 1, 2
-
 # Detection and attribution by monitoring regime: rows none, observers, us_led; columns
 # (detect an incident, detect a probe, attribute a detected violation). Assumptions informed by the OSCE SMM
 # (which recorded many violations but seldom attributed them) and by the ISR a US-led mission brings.
@@ -44,6 +36,10 @@ ENGAGEMENT_DAYS = 1.0
 RESPONSE_COST_TROOPS_K = 25.0
 # Recent violence above which a collapse counts as the end of an escalation spiral (mean level, see ODD).
 SPIRAL_VIOLENCE = 0.5
+# Share of the coalition's forward troops that a probe meets: it hits one sector of about ten along the line.
+PROBE_SECTOR_SHARE = 0.1
+# Scale of the information value of probing: russia.info_weight is per 10 units of russia.value_of_gains.
+INFO_VALUE_SCALE = 10.0
 
 
 # ---------------------------------------------------------------------------------- beliefs (Beta-Bernoulli)
@@ -84,6 +80,29 @@ def review_factor(day, review_day, lapse, window_days):
     return np.where(ahead, 1.0 - lapse * overlap, 1.0)
 
 
+# ----------------------------------------------------------------------------------- initial state
+def member_contributions(members, slots, troops_k):
+    """Troops (N, M) of each member slot and whether the slot is a member (N, M).
+
+    Contributions fall off as 1/rank (a few large contributors, many small), normalised per scenario.
+    """
+    slot = np.arange(slots)
+    exists = slot[None, :] < members[:, None]
+    weight = np.where(exists, 1.0 / (slot[None, :] + 1.0), 0.0)
+    share = weight / np.maximum(weight.sum(axis=1, keepdims=True), 1e-300)
+    return troops_k[:, None] * share, exists
+
+
+def spread_around(centre, spread, u):
+    """Members' values (N, M): uniform in centre +- spread (per scenario, (N,) each), clipped to [0, 1]."""
+    return np.clip(centre[:, None] + spread[:, None] * (2 * u - 1), 0.0, 1.0)
+
+
+def member_cost_per_day(cost_sensitivity, u):
+    """Support each member loses per day of deployment (N, M): uniform on [0, 2 cost_sensitivity], mean as set."""
+    return cost_sensitivity[:, None] * 2.0 * u
+
+
 # -------------------------------------------------------------------------------------- phase 1: Russia
 def quick_win_probability(attack_k, defence_k, ratio50, steepness, log_shift=0.0):
     """P(quick victory) = R^k / (R^k + R50^k), R the local force ratio (denial); (N,).
@@ -108,6 +127,43 @@ def power_shift_rate(ru_strength, ru_gain, defence_k, defence_gain):
 def coalition_coverage(forward_k, line_cover_k):
     """Share of the line of contact covered by coalition forward troops, in [0, 1]."""
     return np.minimum(1.0, forward_k / line_cover_k)
+
+
+def local_defence_k(front_share, ua_strength_k, quality, coalition_troops_k):
+    """Defending strength an offensive meets (thousand troops): Ukraine's front share and the whole coalition force
+    (it is all in the country), weighted by its quality; (N,)."""
+    return front_share * ua_strength_k + quality * coalition_troops_k
+
+
+def expected_response_costs(response_cost_us, us_capability, response_cost_coalition, coalition_troops_k):
+    """Cost to Russia of a US and of a coalition response if each comes (utility; (N,) each): the US's scales
+    with its capability, the coalition's with its troops (``response_cost_coalition`` per RESPONSE_COST_TROOPS_K)."""
+    return response_cost_us * us_capability, response_cost_coalition * coalition_troops_k / RESPONSE_COST_TROOPS_K
+
+
+def tripwire_belief(believed_response, automaticity, forward_k):
+    """Russia's expected chance of a coalition response to an offensive: attacked forward troops fight back with
+    probability ``automaticity`` whatever the coalition decides (Schelling's tripwire); (N,)."""
+    return 1.0 - (1.0 - believed_response) * (1.0 - automaticity * (forward_k > 0))
+
+
+def probe_response_cost(sanctions_weight, snapback, response_share, believed_us, us_cost, believed_coalition,
+                        coalition_cost, delay_days, delay_discount_days):
+    """Expected cost to Russia of an attributed probe (utility; (N,)): sanctions snapback, plus a share of the
+    guarantors' response costs by Russia's beliefs, the coalition's discounted by its decision delay."""
+    return sanctions_weight * snapback + response_share * (
+        believed_us * us_cost + believed_coalition * coalition_cost * np.exp(-delay_days / delay_discount_days))
+
+
+def probe_information_value(info_weight, value_of_gains, sd_us, sd_coalition):
+    """Value of what a probe reveals (utility; (N,)): grows with Russia's uncertainty (posterior standard
+    deviations) about the guarantors' resolve and with what is at stake."""
+    return info_weight * value_of_gains / INFO_VALUE_SCALE * (sd_us + sd_coalition)
+
+
+def probe_hit_probability(coverage, avoidance):
+    """Probability that a probe meets coalition troops: the line they cover, less what Russia can avoid; (N,)."""
+    return coverage * (1.0 - avoidance)
 
 
 def offensive_utility(p_quick, p_quick_future, value, long_war_share, long_war_cost, preventive_weight,
@@ -163,16 +219,16 @@ def monitoring_rates(regime, access, us_attention):
     Detection scales with monitors' access; US-led ISR also with US attention (half of it fixed).
     """
     table = MONITORING_TABLE[regime]
-    isr = np.where(regime == REGIME_US_LED, 0.5 + 0.5 * us_attention, 1.0)
+    isr = np.where(regime == MonitoringRegime.US_LED, 0.5 + 0.5 * us_attention, 1.0)
     scale = access * isr
-    return table[:, 0] * scale, table[:, 1] * scale, table[:, 2] * np.where(regime == REGIME_NONE, 0.0, 1.0)
+    return table[:, 0] * scale, table[:, 1] * scale, table[:, 2] * np.where(regime == MonitoringRegime.NONE, 0.0, 1.0)
 
 
 def monitor(action, det_incident, det_probe, attribution, u_detect, u_attribute):
     """Detected and attributed violations (N,) bool each. An offensive is always both."""
-    p_detect = np.where(action == INCIDENT, det_incident, np.where(action == PROBE, det_probe, 0.0))
-    offensive = action >= OFFENSIVE
-    detected = offensive | ((action >= INCIDENT) & (u_detect < p_detect))
+    p_detect = np.where(action == Action.INCIDENTS, det_incident, np.where(action == Action.PROBE, det_probe, 0.0))
+    offensive = action >= Action.OFFENSIVE
+    detected = offensive | ((action >= Action.INCIDENTS) & (u_detect < p_detect))
     attributed = offensive | (detected & (u_attribute < attribution))
     return detected, attributed
 
@@ -180,7 +236,7 @@ def monitor(action, det_incident, det_probe, attribution, u_detect, u_attribute)
 # -------------------------------------------------------------------------------------- phase 3: Ukraine
 def ukraine_retaliates(action, posture, u):
     """Ukraine returns fire after incidents or a probe with probability ``posture``; (N,) bool."""
-    return (action >= INCIDENT) & (action <= PROBE) & (u < posture)
+    return (action >= Action.INCIDENTS) & (action <= Action.PROBE) & (u < posture)
 
 
 def tension_update(tension, action, retaliated, persistence, retaliation_tension):
@@ -192,6 +248,23 @@ def tension_update(tension, action, retaliated, persistence, retaliation_tension
 def us_acts(triggered, act_prob, u):
     """The US backstop activates on a triggering attack with its true probability of acting; (N,) bool."""
     return triggered & (u < act_prob)
+
+
+def attack_meets_troops(action, u, p_hit, forward_k):
+    """A Russian attack met coalition troops (N,) bool: a probe with probability ``p_hit``, an offensive always
+    when there are forward troops."""
+    probe_hit = (action == Action.PROBE) & (u < p_hit)
+    return probe_hit | ((action == Action.OFFENSIVE) & (forward_k > 0))
+
+
+def troops_fire_back(hit, u, automaticity):
+    """Attacked coalition troops fight back (tripwire) with probability ``automaticity``; (N,) bool."""
+    return hit & (u < automaticity)
+
+
+def coalition_decision_starts(triggered, action, pending_day, coalition_members):
+    """A probe attributed to Russia puts a coalition decision in motion (one at a time, members left); (N,) bool."""
+    return triggered & (action == Action.PROBE) & (pending_day < 0) & (coalition_members > 0)
 
 
 def member_act_probability(member_resolve, binding, support, hit, automaticity):
@@ -226,17 +299,46 @@ def coalition_decision(rule, willing, active, u_veto, veto_propensity):
     majority = 2 * willing.sum(axis=1) > n_active
     blocks = active & ~willing & (u_veto < veto_propensity[:, None])
     unanimous = (n_active > 0) & ~blocks.any(axis=1)
-    responds = np.select([rule == RULE_LEAD, rule == RULE_MAJORITY], [lead_willing, majority], unanimous)
-    joins = np.where((rule == RULE_UNANIMITY)[:, None], active, willing)
+    responds = np.select([rule == DecisionRule.LEAD_NATION, rule == DecisionRule.MAJORITY], [lead_willing, majority],
+                         unanimous)
+    joins = np.where((rule == DecisionRule.UNANIMITY)[:, None], active, willing)
     return responds, responds[:, None] & joins
 
 
 def decision_delay(rule, lead_days, majority_days, unanimity_days):
     """Days from trigger to the coalition's decision under each scenario's rule; (N,) int."""
-    return np.select([rule == RULE_LEAD, rule == RULE_MAJORITY], [lead_days, majority_days], unanimity_days)
+    return np.select([rule == DecisionRule.LEAD_NATION, rule == DecisionRule.MAJORITY], [lead_days, majority_days],
+                     unanimity_days)
 
 
 # -------------------------------------------------------------------------------------- phase 5: combat
+def engagement_forces(action, ru_strength_k, probe_share, offensive_share, ua_strength_k, local_share,
+                      front_share, fired_back, quality, forward_k):
+    """Forces in an engagement (thousand troops; (k,) each): Russia's (red), Ukraine's, and the defenders' total
+    (blue): Ukraine plus coalition troops that fired back, of which a probe meets one sector (PROBE_SECTOR_SHARE)."""
+    probe = action == Action.PROBE
+    red = np.where(probe, probe_share, offensive_share) * ru_strength_k
+    ua = np.where(probe, local_share, front_share) * ua_strength_k
+    blue = ua + fired_back * quality * forward_k * np.where(probe, PROBE_SECTOR_SHARE, 1.0)
+    return red, ua, blue
+
+
+def defender_attrition_rate(attrition_rate, action, us_acted, us_capability):
+    """Defenders' Lanchester rate: US engagement on an offensive multiplies it (air power, intelligence); (k,)."""
+    return attrition_rate * np.where((action == Action.OFFENSIVE) & us_acted, us_capability, 1.0)
+
+
+def engagement_geometry_km(action, probe_frontage, offensive_frontage, probe_advance, offensive_advance):
+    """Frontage and full advance (km; (k,) each) of a probe or an offensive."""
+    probe = action == Action.PROBE
+    return np.where(probe, probe_frontage, offensive_frontage), np.where(probe, probe_advance, offensive_advance)
+
+
+def ukraine_losses_k(blue_before, blue_after, ua_before):
+    """Ukraine's share of the defenders' losses, in proportion to its share of the defending force; (k,)."""
+    return (blue_before - blue_after) * ua_before / np.maximum(blue_before, 1e-300)
+
+
 def lanchester_square(red, blue, red_rate, blue_rate, days):
     """Exact solution of Lanchester's square law over ``days``; returns (red, blue) after, clipped at 0.
 
@@ -266,9 +368,64 @@ def ground_taken_km2(red, blue, red_rate, blue_rate, frontage_km, advance_km):
 
 
 # ------------------------------------------------------------------------------------ phase 7: slow variables
+def sanctions_update(sanctions, decay_per_day, attributed, action, snapback):
+    """Sanctions pressure after a day, in [0, 1]: decays, snaps back after an attributed probe
+    (SNAPBACK_SHARE of ``snapback``), and returns to full pressure on an offensive; (N,)."""
+    snap = attributed * SNAPBACK_SHARE[action] * snapback
+    updated = sanctions * (1.0 - decay_per_day) + snap
+    return np.where(action == Action.OFFENSIVE, 1.0, np.minimum(updated, 1.0))
+
+
+def strength_update(strength_k, losses_k, gain_k):
+    """Strength after a day's losses and regeneration, never below 0 (thousand troops); (N,)."""
+    return np.maximum(strength_k - losses_k + gain_k, 0.0)
+
+
+def ewma_update(value, persistence, observation):
+    """Exponentially weighted moving average after one more observation; (N,)."""
+    return value * persistence + (1.0 - persistence) * observation
+
+
+def ukraine_capacity_update(capacity_k, aid_k_per_day, investment_bn_per_day, investment_to_capacity):
+    """Capacity Ukraine regenerates towards (thousand troops): grows with aid and with investment; (N,)."""
+    return capacity_k + aid_k_per_day + investment_bn_per_day * investment_to_capacity
+
+
+def member_pressure(violence_sensitivity, violence, us_shock, us_failed):
+    """Support every member of a scenario loses today (N,) float32: recent violence, and the shock of a US
+    failure to act."""
+    return (violence_sensitivity * violence + us_shock * us_failed).astype(np.float32)
+
+
+def strain_support(support, strain_shock, left_out):
+    """Support (k, M) after members outvoted or left out of a decision lose ``strain_shock``, in [0, 1]."""
+    return np.clip(support - strain_shock[:, None] * left_out, 0.0, 1.0)
+
+
+def members_staying(active, support, exit_threshold):
+    """Members still deployed (N, M): active and with support at or above the exit threshold."""
+    return active & (support >= exit_threshold.astype(np.float32)[:, None])
+
+
+def review_lapses(day, review_day, lapse, u):
+    """The US commitment lapses at a review held today with probability ``lapse``; (N,) bool."""
+    return (review_day == day) & (review_day > 0) & (u < lapse)
+
+
 def decay_factor(halflife_days):
     """Daily persistence of an exponentially weighted average with the given half-life."""
     return 0.5 ** (1.0 / halflife_days)
+
+
+def cohesion(members, initial_members):
+    """Share of the coalition's initial members still deployed; (N,) in [0, 1]."""
+    return members / np.maximum(initial_members, 1)
+
+
+def troop_share(troops_k, initial_troops_k):
+    """Share of the initial coalition force still deployed (0 when there was none); (N,) in [0, 1]."""
+    share = troops_k / np.maximum(initial_troops_k, 1e-9)
+    return np.where(initial_troops_k > 0, share, 0.0)
 
 
 def guarantee_index(p_us, p_coalition):
@@ -314,10 +471,10 @@ def attention_update(attention, mean, reversion, volatility, u):
 # ------------------------------------------------------------------------------- phase 8: escalation, status
 def escalation_level(action, clash):
     """Today's rung of the ladder: Russia's action, or 4 when Russian and guarantor forces fought."""
-    return np.where(clash, CLASH, action)
+    return np.where(clash, Level.CLASH, action)
 
 
 def failure_mode(level, violence):
     """How a collapse came about: clash (level 4), a spiral (after sustained violence) or an offensive."""
-    return np.where(level >= CLASH, FAILURE_CLASH, np.where(violence >= SPIRAL_VIOLENCE, FAILURE_SPIRAL,
-                                                             FAILURE_OFFENSIVE))
+    return np.where(level >= Level.CLASH, FailureMode.CLASH, np.where(violence >= SPIRAL_VIOLENCE, FailureMode.SPIRAL,
+                                                             FailureMode.OFFENSIVE))

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 import sim
-from sim.engine import Params, Today, initial_state
+from sim.design import build_params
+from sim.engine import initial_state
 from sim.rng import Streams
+from sim.state import Today
 
 
 def compose(*overrides: str) -> sim.Config:
@@ -23,6 +25,6 @@ def collapse_share(*overrides: str) -> tuple[float, int]:
 def day_one(config: sim.Config, n: int | None = None):
     """State, params, streams and an empty Today for day 1 of the first ``n`` scenarios."""
     scenarios = np.arange(n or config.n_scenarios)
-    params = Params.build(config, scenarios)
+    params = build_params(config, scenarios)
     streams = Streams(config.seed, scenarios)
     return initial_state(params, streams), params, streams, Today(day=1)

@@ -20,10 +20,13 @@ from pathlib import Path
 import pytest
 
 from sim.__main__ import main
-from sim.config import ConfigError, compose_config
+from sim.compose import compose_config
+from sim.config import ConfigError, preset_names
+from sim.parameters import PARAMS
 
 ROOT = Path(__file__).resolve().parent.parent
-PRESETS = "aid_only, bluff, coalition_only, coalition_us_backstop, consensus, hidden_resolve, minsk"
+PRESETS = ", ".join(sorted(preset_names()))  # as Hydra lists a group's options
+COALITION_KEYS = ", ".join(sorted(p.name for p in PARAMS if p.group == "coalition"))
 
 # (kind, command-line arguments, what the message must contain; it names the key, or the override it cannot parse)
 BAD = [
@@ -64,18 +67,20 @@ BAD = [
      "coalition.troops_k.mode=600 is outside [0, 100]"),
     ("range", ["us.resolve={dist:beta,a:0,b:2}"], "us.resolve: beta needs a > 0 and b > 0, got a=0, b=2"),
     ("range", ["us.resolve={dist:truncnormal,mean:0.5,sd:0,low:0,high:1}"], "us.resolve.sd=0 must be > 0"),
-    ("range", ["us.resolve={dist:choice,values:[]}"], "us.resolve: distribution 'choice' does not fit"),
+    ("range", ["us.resolve={dist:choice,values:[]}"],
+     "us.resolve: distribution 'choice' does not fit this parameter; allowed: uniform, beta, triangular, truncnormal"),
     ("range", ["monitoring.regime={dist:choice,values:[drones]}"],
      "monitoring.regime: choice value 'drones' is not one of none, observers, us_led"),
     ("range", ["-m", "us.resolve=0.3,1.4"], "job 1/2 [us.resolve=1.4]: us.resolve=1.4 is outside [0, 1]"),
     # ---- unknown keys
-    ("key", ["coalition.troops=3"], "unknown key coalition.troops; allowed keys in coalition: binding,"),
+    ("key", ["coalition.troops=3"], f"unknown key coalition.troops; allowed keys in coalition: {COALITION_KEYS}"),
     ("key", ["nosuchgroup.x=1"], "unknown key nosuchgroup; allowed top-level keys: chunk_size,"),
     ("key", ["+bogus=1"], "unknown key(s) ['bogus']; allowed top-level keys: chunk_size,"),
     ("key", ["output.colour=red"], "unknown key output.colour; allowed keys in output: figures, workers"),
     ("key", ["us.resolve={dist:uniform,low:0,high:1,mode:0.5}"],
      "us.resolve: unknown argument(s) ['mode'] for uniform; allowed: low, high"),
-    ("key", ["-m", "+experiment=signals", "coalition.troops=3"], "unknown key coalition.troops"),
+    ("key", ["-m", "+experiment=signals", "coalition.troops=3"],
+     f"unknown key coalition.troops; allowed keys in coalition: {COALITION_KEYS}"),
     # ---- unknown presets and experiments
     ("option", ["scenario=nowhere"], f"'scenario/nowhere' does not exist; allowed: {PRESETS}"),
     ("option", ["+experiment=nope"], "'experiment/nope' does not exist; allowed: analysis_prim, analysis_sobol"),
@@ -84,15 +89,18 @@ BAD = [
     ("option", ["scenario=[minsk,bluff]"], "scenario=[minsk,bluff]: scenario takes one option name"),
     ("option", ["+experiment=[plans,signals]"], "+experiment=[plans,signals]: experiment takes one option name"),
     ("option", ["scenario=null"], "scenario=null: scenario takes one option name"),
-    ("option", ["-m", "scenario=minsk,nowhere"], "job 1/2 [scenario=nowhere]: 'scenario/nowhere' does not exist"),
-    ("option", ["-m", "+experiment=plans", "scenario=nowhere"], "'scenario/nowhere' does not exist"),
+    ("option", ["-m", "scenario=minsk,nowhere"],
+     f"job 1/2 [scenario=nowhere]: 'scenario/nowhere' does not exist; allowed: {PRESETS}"),
+    ("option", ["-m", "+experiment=plans", "scenario=nowhere"],
+     f"'scenario/nowhere' does not exist; allowed: {PRESETS}"),
     # ---- inconsistent combinations
     ("combination", ["coalition.members={dist:uniform,low:10,high:80}"],
      "coalition.members.high=80.0 is outside [0, 60]"),  # more members than allowed, as a distribution
     ("combination", ["us.review_day=180", "horizon_days=100"],
      "us.review_day=180 is past horizon_days=100; allowed: 0 (no review) to 100"),
     ("combination", ["horizon_days=365", "us.review_day={dist:uniform,low:0,high:400}"],
-     "is past horizon_days=365; allowed: 0 (no review) to 365"),
+     "us.review_day={'dist': 'uniform', 'low': 0.0, 'high': 400.0} is past horizon_days=365; allowed: 0 (no review) "
+     "to 365"),
     ("combination", ["-m", "horizon_days=100,1000", "us.review_day=500"],
      "job 0/2 [horizon_days=100 us.review_day=500]: us.review_day=500 is past horizon_days=100"),
     ("combination", ["us.resolve={dist:triangular,low:0.9,mode:0.5,high:0.1}"],
@@ -102,20 +110,25 @@ BAD = [
     ("combination", ["n_scenarios={dist:uniform,low:1,high:10}"],  # a distribution for a run setting
      "n_scenarios={dist:uniform,low:1,high:10}: Value '{'dist': 'uniform', 'low': 1, 'high': 10}' of type 'dict' "
      "could not be converted to Integer"),
-    ("combination", ["seed={dist:uniform,low:1,high:10}"], "seed={dist:uniform,low:1,high:10}: Value"),
+    ("combination", ["seed={dist:uniform,low:1,high:10}"],
+     "seed={dist:uniform,low:1,high:10}: Value '{'dist': 'uniform', 'low': 1, 'high': 10}' of type 'dict' could not "
+     "be converted to Integer"),
     ("combination", ["n_scenarios=5", "shards=10"], "shards=10 is more than n_scenarios=5; allowed: 1 to 5"),
     ("combination", ["shard=1"], "shard=1 is outside [0, 0] (shards=1)"),
     # ---- malformed override syntax
     ("syntax", ["us.resolve"], "malformed override 'us.resolve': missing EQUAL at '<EOF>'"),
     ("syntax", ["us.resolve==0.5"], "malformed override 'us.resolve==0.5': extraneous input '='"),
-    ("syntax", ["us.resolve={dist:uniform,low:0"], "malformed override 'us.resolve={dist:uniform,low:0'"),
+    ("syntax", ["us.resolve={dist:uniform,low:0"],
+     "malformed override 'us.resolve={dist:uniform,low:0': no viable alternative at input '{dist:uniform,low:0'; see "
+     "https://hydra.cc/docs/1.3/advanced/override_grammar/basic"),
     ("syntax", ["=0.5"], "malformed override '=0.5': no key before '='"),
     ("syntax", ["us..resolve=0.5"], "malformed override 'us..resolve=0.5': unexpected character '.'"),
     ("syntax", ["us.resolve=${oops}"], "us.resolve: Interpolation key 'oops' not found"),
     ("syntax", ["us.resolve=0.5,0.7"], "Ambiguous value for argument 'us.resolve=0.5,0.7': to sweep over it add -m"),
     ("syntax", ["us.resolve=range(0,1,0.5)"], "Sweep parameters 'us.resolve=range(0,1,0.5)' requires --multirun"),
     ("syntax", ["-m", "us.resolve=range(0,1,0)"], "us.resolve=range(0,1,0): range() arg 3 must not be zero"),
-    ("syntax", ["-m", "us.resolve=choice("], "malformed override 'us.resolve=choice('"),
+    ("syntax", ["-m", "us.resolve=choice("], "malformed override 'us.resolve=choice(': no viable alternative at input "
+                                             "'choice('"),
 ]
 SINGLE = [row for row in BAD if "-m" not in row[1]]  # one configuration each: compose_config sees them too
 # One row of each kind also runs as a real `python -m sim` process.

@@ -31,13 +31,16 @@ from test_invariants import check_state
 
 from sim import rules as R
 from sim.batch import run_batch
-from sim.config import CONFIG_DIR, EXPERIMENT_DIR, RUN_SETTINGS, Config, ConfigError, compose_config, validate
-from sim.engine import Params, initial_state, step
+from sim.codes import FailureMode, Level
+from sim.compose import compose_config
+from sim.config import EXPERIMENT_DIR, RUN_SETTINGS, Config, ConfigError, preset_names, validate
+from sim.design import build_params
+from sim.engine import initial_state, step
 from sim.observables import OUTCOMES, SERIES, outcomes, series
 from sim.parameters import PARAMS, ParamSpec
 from sim.rng import Streams
 
-PRESETS = sorted(p.stem for p in (CONFIG_DIR / "scenario").glob("*.yaml"))
+PRESETS = sorted(preset_names())  # sorted: the derandomized draws stay those of the file listing
 EXPERIMENTS = sorted(p.stem for p in EXPERIMENT_DIR.glob("*.yaml"))
 BASES = [f"scenario={name}" for name in PRESETS] + [f"+experiment={name}" for name in EXPERIMENTS]
 
@@ -155,10 +158,10 @@ def _check_today(today) -> None:
     probs = today.probs
     assert np.isfinite(probs).all() and ((probs >= 0) & (probs <= 1)).all()
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-12)
-    for name in ("ground_km2", "ru_losses_k", "ua_losses_k", "investment_bn"):
+    for name in ("ground_km2", "ru_losses_k", "ua_losses_k", "investment_bn_per_day"):
         v = getattr(today, name)
         assert np.isfinite(v).all() and (v >= 0).all(), name
-    assert ((today.level >= 0) & (today.level <= R.CLASH)).all()
+    assert ((today.level >= 0) & (today.level <= Level.CLASH)).all()
 
 
 def _check_series(values: dict[str, np.ndarray]) -> None:
@@ -171,9 +174,9 @@ def _check_series(values: dict[str, np.ndarray]) -> None:
 def reference_outcomes(config: Config, scenarios: np.ndarray) -> dict[str, np.ndarray]:
     """Step every scenario to the horizon with ``engine.step``, checking the invariants after each step, and
     record each scenario's outcome row on the day it collapses (or at the horizon): (N,) per outcome."""
-    params, streams = Params.build(config, scenarios), Streams(config.seed, scenarios)
+    params, streams = build_params(config, scenarios), Streams(config.seed, scenarios)
     state = initial_state(params, streams)
-    assert (state.member_troops_k >= 0).all() and (state.coalition_members <= params["coalition.members"]).all()
+    assert (state.member_troops_k >= 0).all() and (state.coalition_members <= params.coalition.members).all()
     _check_series(series(state, params, None))
     recorded: dict[str, np.ndarray] = {}
 
@@ -216,7 +219,7 @@ def check_outcomes(config: Config, table: pd.DataFrame) -> None:
     for name in UNIT_OUTCOMES:
         assert ((col[name] >= 0) & (col[name] <= 1)).all(), name
     for name in (*COUNT_OUTCOMES, "ru_strength_final_k", "ua_strength_final_k", "coalition_troops_final_k",
-                 "investment_total"):
+                 "investment_total_bn"):
         assert (col[name] >= 0).all(), name
     assert (col["violations"] >= col["incidents"] + col["probes"]).all()
     assert (col["violations_detected"] <= col["violations"]).all()
@@ -234,7 +237,8 @@ def check_outcomes(config: Config, table: pd.DataFrame) -> None:
 
 
 # Series whose value on the last recorded day is an outcome column.
-FINAL_VALUES = {"violations": "violations", "investment_bn": "investment_total", "ru_strength_k": "ru_strength_final_k",
+FINAL_VALUES = {"violations": "violations", "investment_total_bn": "investment_total_bn",
+                "ru_strength_k": "ru_strength_final_k",
                 "ua_strength_k": "ua_strength_final_k", "sanctions": "sanctions_final",
                 "troops_k": "coalition_troops_final_k", "active_members": "coalition_members_final",
                 "territory_km2": "territory_change_km2", "security": "security_final",
@@ -250,11 +254,11 @@ def check_trajectories(config: Config, table: pd.DataFrame, traj: pd.DataFrame, 
         assert np.isfinite(v).all(), name
     for name in UNIT_SERIES:
         assert ((values[name] >= 0) & (values[name] <= 1)).all(), name
-    for name in ("ru_strength_k", "ua_strength_k", "troops_k", "investment_bn", "tension", "active_members"):
+    for name in ("ru_strength_k", "ua_strength_k", "troops_k", "investment_total_bn", "tension", "active_members"):
         assert (values[name] >= 0).all(), name
     same = scenario[1:] == scenario[:-1]  # consecutive rows of one scenario (rows come scenario by scenario)
     assert (np.diff(day)[same] == every).all()
-    for name in ("violations", "investment_bn"):  # cumulative series never fall
+    for name in ("violations", "investment_total_bn"):  # cumulative series never fall
         assert (np.diff(values[name])[same] >= 0).all(), name
     for name in ("troops_k", "active_members"):  # members only ever leave
         assert (np.diff(values[name])[same] <= 0).all(), name
@@ -282,7 +286,7 @@ def check_against_reference(table: pd.DataFrame, expected: dict[str, np.ndarray]
         if name == "collapse_day":
             got = got.fillna(-1)
         elif name == "failure_mode":
-            got = got.map(R.FAILURE_MODES.index)
+            got = got.map(FailureMode.names().index)
         np.testing.assert_array_equal(got.to_numpy(), expected[name], err_msg=name)
 
 

@@ -22,7 +22,7 @@ import pytest
 
 from sim import io, jobs, report
 from sim.batch import run_batch, stream_batch
-from sim.config import compose_config
+from sim.compose import compose_config
 from sim.jobs import MANIFEST_NAME, TABLE_NAME, check_job
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,8 +7,8 @@ import pandas as pd
 from helpers import compose
 
 from sim.batch import run_batch
+from sim.design import sample_parameters
 from sim.rng import Streams
-from sim.sampling import sample_parameters
 
 SAMPLED = ("us.resolve={dist:uniform,low:0.1,high:0.9}", "coalition.troops_k={dist:triangular,low:5,mode:25,high:80}",
            "monitoring.regime={dist:choice,values:[observers,us_led]}")
@@ -50,7 +50,7 @@ def test_trajectories_do_not_change_outcomes_and_end_at_the_collapse_day():
     last = result.trajectories.groupby("scenario")["day"].max()
     np.testing.assert_array_equal(last.to_numpy(), plain["end_day"].to_numpy())
     final = result.trajectories.groupby("scenario").last()
-    np.testing.assert_array_equal(final["investment_bn"], plain["investment_total"])
+    np.testing.assert_array_equal(final["investment_total_bn"], plain["investment_total_bn"])
     np.testing.assert_array_equal(final["violations"], plain["violations"])
 
 

@@ -6,10 +6,13 @@ import numpy as np
 import pytest
 from helpers import compose
 
-from sim.engine import Params, State, initial_state, step
+from sim.config import preset_names
+from sim.design import build_params
+from sim.engine import initial_state, step
 from sim.rng import Streams
+from sim.state import State
 
-PRESETS = ("coalition_us_backstop", "minsk", "aid_only", "coalition_only", "bluff", "hidden_resolve", "consensus")
+PRESETS = preset_names()
 UNCERTAIN = ("us.resolve={dist:beta,a:2,b:2}", "coalition.troops_k={dist:uniform,low:0,high:150}",
              "russia.rationality={dist:truncnormal,mean:1,sd:0.5,low:0,high:3}",
              "coalition.decision_rule={dist:choice,values:[lead_nation,majority,unanimity]}")
@@ -22,10 +25,10 @@ def check_state(s: State, previous: State) -> None:
     for name in ("sanctions", "us_attention", "member_support"):
         v = getattr(s, name)
         assert ((v >= 0) & (v <= 1)).all(), name
-    for name in ("ru_strength_k", "ua_strength_k", "member_troops_k", "tension", "violence", "investment_bn",
+    for name in ("ru_strength_k", "ua_strength_k", "member_troops_k", "tension", "violence", "investment_total_bn",
                  "us_a", "us_b", "co_a", "co_b"):
         assert (getattr(s, name) >= 0).all(), name
-    for name in ("violations", "incidents", "probes", "detected", "attributed", "investment_bn", "max_level",
+    for name in ("violations", "incidents", "probes", "detected", "attributed", "investment_total_bn", "max_level",
                  "us_activations", "co_responses", "clashes"):
         assert (getattr(s, name) >= getattr(previous, name)).all(), name
     assert (s.collapsed >= previous.collapsed).all()  # collapse is absorbing
@@ -41,7 +44,7 @@ def check_state(s: State, previous: State) -> None:
 def test_invariants_hold_on_every_step(preset):
     config = compose("n_scenarios=300", "horizon_days=400", f"scenario={preset}", *UNCERTAIN)
     scenarios = np.arange(config.n_scenarios)
-    params, streams = Params.build(config, scenarios), Streams(config.seed, scenarios)
+    params, streams = build_params(config, scenarios), Streams(config.seed, scenarios)
     state = initial_state(params, streams)
     for day in range(1, config.horizon_days + 1):
         new, today = step(state, params, streams, day)

@@ -1,6 +1,6 @@
 """Resource limits: a batch that would not fit in memory is reduced or refused before it starts, never killed.
 
-The estimate (``sim.batch.plan_memory``) comes from the layout of Params, State and the series, times overheads
+The estimate (``sim.memory.plan_memory``) comes from the layout of Params, State and the series, times overheads
 measured once; here the peak is measured again with tracemalloc (numpy registers its buffers with it) and the
 estimate must stay above it without being absurdly loose. The available memory is pinned through
 ``CEASEFIRE_SIM_MEMORY_BYTES`` so that the tests mean the same on any machine.
@@ -21,18 +21,9 @@ import pandas as pd
 import pytest
 from helpers import compose
 
-from sim.batch import (
-    MEMORY_ENV,
-    MEMORY_SHARE,
-    ResourceError,
-    _chunk_job,
-    available_memory,
-    iter_chunks,
-    plan_memory,
-    run_batch,
-    stream_batch,
-)
+from sim.batch import _chunk_job, iter_chunks, run_batch, stream_batch
 from sim.config import ConfigError
+from sim.memory import MEMORY_ENV, MEMORY_SHARE, ResourceError, available_memory, plan_memory
 
 ROOT = Path(__file__).resolve().parent.parent
 GIB = 2**30

@@ -15,11 +15,12 @@ import pandas as pd
 import pytest
 
 import sim
+from sim.config import preset_names
 from sim.model import CeasefireModel
 from sim.narrative import PHRASES
 from sim.observables import OUTCOMES, SERIES
 
-PRESETS = ("minsk", "aid_only", "coalition_only", "coalition_us_backstop", "bluff", "hidden_resolve", "consensus")
+PRESETS = preset_names()
 N, HORIZON = 20, 365
 RUN = [f"n_scenarios={N}", f"horizon_days={HORIZON}"]
 SAMPLED = ["us.resolve={dist:uniform,low:0.1,high:0.9}", "coalition.members={dist:uniform,low:5,high:30}",

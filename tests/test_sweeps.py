@@ -22,9 +22,9 @@ import pytest
 import sim
 from sim import report
 from sim.__main__ import plan_jobs, validate_jobs
-from sim.batch import wilson_interval
 from sim.config import EXPERIMENT_DIR
 from sim.jobs import MANIFEST_NAME, MergeError, check_job, merge_shards
+from sim.stats import wilson_interval
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPERIMENTS = ("us_credibility", "force_credibility", "monitoring", "decision_rules", "signals", "plans",
@@ -233,7 +233,7 @@ def test_report_numbers_match_the_parquet_and_figures_exist(tiny_sweep):
         assert (row["ci_low"], row["ci_high"]) == pytest.approx(wilson_interval(k, n), abs=1e-12)
         days = group["collapse_day"].to_numpy(dtype=float, na_value=np.nan)
         assert row["median_survival_days"] == pytest.approx(direct_median_survival(days, n), nan_ok=True)
-        assert row["investment_total_bn_mean"] == pytest.approx(group["investment_total"].mean(), rel=1e-12)
+        assert row["investment_total_bn_mean"] == pytest.approx(group["investment_total_bn"].mean(), rel=1e-12)
         assert row["territory_change_km2_mean"] == pytest.approx(group["territory_change_km2"].mean(), rel=1e-12)
         shown = f"{k / n:.3f} ({row['ci_low']:.3f}–{row['ci_high']:.3f})"
         assert f"| {row['condition']} | 1 | 30 | {shown} |" in text

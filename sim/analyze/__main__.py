@@ -14,7 +14,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from sim.config import ConfigError, compose_config
+from sim.compose import compose_config
+from sim.config import ConfigError
 
 ANALYSES = ("sobol", "prim", "survival")
 

@@ -9,8 +9,8 @@ import pandas as pd
 
 from sim import io
 from sim.config import Config
+from sim.design import inverse_cdf
 from sim.parameters import PARAM_BY_KEY
-from sim.sampling import inverse_cdf
 
 # The guarantee's design features (what a guarantor chooses), as opposed to context (what it faces).
 GUARANTEE_FEATURES: tuple[str, ...] = (

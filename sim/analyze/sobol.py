@@ -2,7 +2,7 @@
 
 Design: SALib's Saltelli scheme on a scrambled Sobol' sequence (``N * (D + 2)`` points for D parameters, no
 second-order terms) in the unit hypercube; each coordinate goes through the parameter's declared distribution
-(``sim.sampling.inverse_cdf``), so beta, triangular and choice parameters enter as they do in a batch.
+(``sim.design.inverse_cdf``), so beta, triangular and choice parameters enter as they do in a batch.
 
 Noise: the model is stochastic. Each design point runs as R replicate scenarios with scenario indices
 0..R-1, the same indices at every point (common random numbers; a scenario's draws depend only on its index),
@@ -16,7 +16,7 @@ Outcomes (per design point, means over its replicates):
 - ``collapse_probability``: share of replicates collapsed by the horizon;
 - ``rmst_days``: restricted mean survival time to the horizon, mean of min(collapse day, horizon), which is
   the mean of ``end_day`` (censoring happens only at the horizon);
-- ``investment_bn``: cumulative reconstruction investment, $bn.
+- ``investment_total_bn``: cumulative reconstruction investment, $bn.
 """
 
 from __future__ import annotations
@@ -25,11 +25,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
@@ -45,7 +40,7 @@ from sim.config import Config  # noqa: E402
 OUTCOMES: dict[str, tuple[str, str]] = {
     "collapse_probability": ("collapsed", "collapse probability by the horizon"),
     "rmst_days": ("end_day", "restricted mean survival time to the horizon (days)"),
-    "investment_bn": ("investment_total", "cumulative reconstruction investment ($bn)"),
+    "investment_total_bn": ("investment_total_bn", "cumulative reconstruction investment ($bn)"),
 }
 CONF_LEVEL = 0.95
 BOOTSTRAP_RESAMPLES = 200
@@ -140,8 +135,8 @@ def indices_figure(table: pd.DataFrame) -> Figure:
     """Bars of first-order and total indices with their intervals, one panel per outcome."""
     outcomes = list(dict.fromkeys(table.index.get_level_values("outcome")))
     order = table.loc[outcomes[0]].sort_values("ST").index.tolist()
-    fig, axes = plt.subplots(1, len(outcomes), figsize=(4.2 * len(outcomes), 0.35 * len(order) + 1.6),
-                             sharey=True, layout="constrained", squeeze=False)
+    fig = Figure(figsize=(4.2 * len(outcomes), 0.35 * len(order) + 1.6), layout="constrained")
+    axes = fig.subplots(1, len(outcomes), sharey=True, squeeze=False)
     ypos = np.arange(len(order))
     for ax, outcome in zip(axes[0], outcomes, strict=True):
         t = table.loc[outcome].reindex(order)

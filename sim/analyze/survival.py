@@ -18,11 +18,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from lifelines import CoxPHFitter, KaplanMeierFitter  # noqa: E402
@@ -31,7 +26,7 @@ from lifelines.utils import restricted_mean_survival_time  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FormatStrFormatter, NullFormatter  # noqa: E402
 
-from sim import io  # noqa: E402
+from sim import io, plots  # noqa: E402
 from sim.analyze.common import GUARANTEE_FEATURES, uncertain_keys, unit_of, write_figures, write_table  # noqa: E402
 from sim.batch import run_batch  # noqa: E402
 from sim.config import Config  # noqa: E402
@@ -166,24 +161,33 @@ def _ordered(groups: pd.Series) -> list[str]:
     return sorted(groups.unique(), key=lambda g: (order.get(g.split(" ")[0], 3), g))
 
 
+def _km_curve(kmf: KaplanMeierFitter, horizon_days: int) -> pd.DataFrame:
+    """A fitted Kaplan-Meier estimate by day 0..horizon with its 95% interval, as ``sim.stats.survival_curve``."""
+    days = np.arange(horizon_days + 1)
+    band = kmf.confidence_interval_survival_function_.reindex(days, method="ffill")
+    return pd.DataFrame({"day": days, "survival": kmf.survival_function_at_times(days).to_numpy(),
+                         "low": band.iloc[:, 0].to_numpy(), "high": band.iloc[:, 1].to_numpy()})
+
+
 def kaplan_meier_figure(outcomes: pd.DataFrame, table: pd.DataFrame, config: Config) -> Figure:
     """Kaplan-Meier curves with 95% bands, one panel per parameter, one curve per condition."""
     keys = list(dict.fromkeys(table.index.get_level_values("parameter")))
     ncols = min(3, len(keys))
     nrows = math.ceil(len(keys) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 3.4 * nrows), layout="constrained",
-                             squeeze=False, sharey=True)
+    fig = Figure(figsize=(4.6 * ncols, 3.4 * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False, sharey=True)
     durations, events = outcomes["end_day"].to_numpy(float), outcomes["collapsed"].to_numpy(bool)
     for ax, key in zip(axes.flat, keys, strict=False):
         groups = conditions(config, outcomes, key)
+        curves = {}
         for label in _ordered(groups):
             mask = (groups == label).to_numpy()
-            KaplanMeierFitter().fit(durations[mask], events[mask], label=label).plot_survival_function(ax=ax)
+            curves[label] = _km_curve(KaplanMeierFitter().fit(durations[mask], events[mask]), config.horizon_days)
+        plots.draw_survival(ax, curves)
         p = table.loc[key, "logrank_p"].iloc[0]
         ax.set_title(f"{key} (log-rank p={p:.2g})", fontsize="medium")
-        ax.set_xlabel("days since the ceasefire")
-        ax.set_ylim(0, 1.02)
-        ax.grid(alpha=0.3)
+        ax.set_xlabel(plots.DAYS_LABEL)
+        ax.set_xlim(0, config.horizon_days)
         ax.legend(fontsize="x-small", loc="lower left")
     for ax in axes.flat[len(keys):]:
         ax.set_visible(False)
@@ -195,7 +199,8 @@ def kaplan_meier_figure(outcomes: pd.DataFrame, table: pd.DataFrame, config: Con
 def hazard_ratio_figure(cox: pd.DataFrame) -> Figure:
     """Forest plot: hazard ratio of collapse per covariate (per its step) with the 95% interval, log scale."""
     t = cox.iloc[::-1]
-    fig, ax = plt.subplots(figsize=(8, 0.38 * len(t) + 1.4), layout="constrained")
+    fig = Figure(figsize=(8, 0.38 * len(t) + 1.4), layout="constrained")
+    ax = fig.subplots()
     y = np.arange(len(t))
     for role, color in (("guarantee", "#2166ac"), ("context", "#7f7f7f")):
         m = (t["role"] == role).to_numpy()

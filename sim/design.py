@@ -1,4 +1,5 @@
-"""Per-scenario parameter values: fixed values broadcast, distributions by Latin hypercube sampling.
+"""The design: a ``Config`` turned into per-scenario ``Params`` (fixed values broadcast, distributions by Latin
+hypercube sampling, explicit values of a given design), and the parameter columns of an outcome table.
 
 For each parameter given as a distribution, the design of ``n_scenarios`` scenarios is split into
 ``n_scenarios`` equal-probability strata; a permutation drawn from the counter-based streams assigns one
@@ -17,6 +18,7 @@ from scipy import special
 from sim.config import Config, Spec
 from sim.parameters import PARAM_BY_KEY, PARAMS
 from sim.rng import mix64, stream_key, to_unit
+from sim.state import Params
 
 
 @lru_cache(maxsize=256)
@@ -64,7 +66,7 @@ def inverse_cdf(spec: Spec, u: np.ndarray) -> np.ndarray:
     raise ValueError(f"unknown distribution {spec.dist!r}")
 
 
-def _encode(key: str, spec: Spec, n: int) -> np.ndarray:
+def encode_fixed(key: str, spec: Spec, n: int) -> np.ndarray:
     """A fixed value as an (n,) array: floats, rounded ints, or category codes."""
     p = PARAM_BY_KEY[key]
     if p.kind == "choice":
@@ -82,7 +84,7 @@ def sample_parameters(config: Config, scenarios: np.ndarray) -> dict[str, np.nda
     for p in PARAMS:
         spec = config.spec(p.key)
         if spec.fixed:
-            out[p.key] = _encode(p.key, spec, n)
+            out[p.key] = encode_fixed(p.key, spec, n)
             continue
         values = inverse_cdf(spec, lhs_unit(config.seed, config.n_scenarios, p.key, scenarios))
         if p.kind == "choice":
@@ -100,3 +102,67 @@ def decode(key: str, values: np.ndarray):
     if p.kind == "choice":
         return np.asarray(p.choices, dtype=object)[values]
     return values
+
+
+def member_slots(config: Config) -> int:
+    """M: the most coalition members any scenario of the design can have (at least 1).
+
+    Taken from the config, not from the scenarios at hand, so that a scenario's arrays do not depend on its chunk.
+    """
+    members = config.spec("coalition.members")
+    return max(1, int(round(members.support()[1])) if members.dist != "choice" else 0)
+
+
+def explicit_values(config: Config, values: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
+    """Validate and encode explicit per-scenario values: key -> (n,) float64, int64 or category code."""
+    out = {}
+    for key, raw in values.items():
+        if key not in PARAM_BY_KEY:
+            raise ValueError(f"unknown parameter {key!r} in explicit values")
+        p, arr = PARAM_BY_KEY[key], np.asarray(raw)
+        if arr.shape != (n,):
+            raise ValueError(f"explicit values of {key} have shape {arr.shape}; expected ({n},), one per scenario")
+        if p.kind == "choice":
+            if arr.dtype.kind in "iu":
+                if arr.size and (arr.min() < 0 or arr.max() >= len(p.choices)):
+                    raise ValueError(f"{key}: codes must lie in [0, {len(p.choices)}); choices: {p.choices}")
+                out[key] = arr.astype(np.int64)
+                continue
+            bad = sorted(set(arr.tolist()) - set(p.choices))
+            if bad:
+                raise ValueError(f"{key}: {bad} not allowed; allowed: {', '.join(p.choices)}")
+            out[key] = np.array([p.choices.index(v) for v in arr.tolist()], dtype=np.int64)
+            continue
+        arr = arr.astype(np.float64)
+        if arr.size and not (np.isfinite(arr).all() and arr.min() >= p.low and arr.max() <= p.high):
+            raise ValueError(f"{key}: explicit values span [{arr.min():g}, {arr.max():g}]; allowed: "
+                             f"[{p.low:g}, {p.high:g}]")
+        out[key] = np.rint(arr).astype(np.int64) if p.kind == "int" else arr
+    members = out.get("coalition.members")
+    high = config.spec("coalition.members").support()[1]
+    if members is not None and members.size and members.max() > high:
+        raise ValueError(f"coalition.members: explicit values up to {members.max()} exceed the config's "
+                         f"{high:g}; declare coalition.members as a distribution covering them")
+    return out
+
+
+def build_params(config: Config, scenarios: np.ndarray, values: dict[str, np.ndarray] | None = None) -> Params:
+    """Parameters of ``scenarios`` (positions aligned): the config's values, some replaced by ``values``.
+
+    ``values`` maps a key to an explicit (N,) array, one value per scenario (choices as names or codes),
+    replacing that key's fixed or Latin hypercube value; used to run a given design (e.g. Sobol points).
+    """
+    columns = sample_parameters(config, scenarios)
+    columns.update(explicit_values(config, values or {}, len(scenarios)))
+    return Params.from_columns(columns, seed=config.seed, horizon_days=config.horizon_days,
+                               collapse_level=config.collapse_level, member_slots=member_slots(config))
+
+
+def design_keys(config: Config, values: dict | None = None) -> list[str]:
+    """Keys whose values vary by scenario and so get a column in the outcome table: sampled, then explicit."""
+    return list(dict.fromkeys([*config.sampled_keys, *(values or {})]))
+
+
+def param_columns(params: Params, keys: list[str]) -> dict[str, np.ndarray]:
+    """Readable columns of the given parameters (category names for choices), from the Params a run used."""
+    return {key: decode(key, params.column(key)) for key in keys}

@@ -1,0 +1,74 @@
+"""Category codes of the model, defined once: the integer a state array holds and the name a table or config shows.
+
+Every table of names (``names()``) is derived from the enum, so a code and its name cannot drift apart;
+``tests/test_codes.py`` pins each name to its code.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class _Named(IntEnum):
+    """An IntEnum whose members have a lowercase name as configs and tables write it."""
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        """Names in code order: ``names()[code]`` is the name of ``code``."""
+        return tuple(m.label for m in sorted(cls))
+
+    @classmethod
+    def from_name(cls, name: str):
+        return cls[name.upper()]
+
+
+class Action(_Named):
+    """What Russia does on a day."""
+
+    HOLD = 0
+    INCIDENTS = 1
+    PROBE = 2
+    OFFENSIVE = 3
+
+
+class Level(_Named):
+    """Rungs of the escalation ladder; the first four are Russia's actions."""
+
+    QUIET = 0
+    INCIDENTS = 1
+    PROBE = 2
+    OFFENSIVE = 3
+    CLASH = 4
+
+    @property
+    def label(self) -> str:
+        return "direct clash" if self is Level.CLASH else self.name.lower()
+
+
+class FailureMode(_Named):
+    """How a ceasefire ended (NONE: it held)."""
+
+    NONE = 0
+    OFFENSIVE = 1
+    CLASH = 2
+    SPIRAL = 3
+
+
+class DecisionRule(_Named):
+    """The coalition's rule for deciding a response."""
+
+    LEAD_NATION = 0
+    MAJORITY = 1
+    UNANIMITY = 2
+
+
+class MonitoringRegime(_Named):
+    """Who monitors the ceasefire."""
+
+    NONE = 0
+    OBSERVERS = 1
+    US_LED = 2
