@@ -42,7 +42,10 @@ def format_summary(summary: dict, out_dir: Path) -> str:
         f"  median survival        {med if med is not None else summary['median_survival_note']}",
         "  failure modes          " + ", ".join(f"{k} {v:.1%}" for k, v in summary["failure_modes"].items()),
         f"  investment (mean)      ${summary['investment_total_bn']['mean']:.1f}bn",
-        f"  US backstop engaged    {summary['us_engaged_share']:.1%} of scenarios",
+        f"  quiet first year       {summary['quiet_first_year_share']:.1%} of scenarios; frozen conflict "
+        f"{summary['frozen_conflict_share']:.1%}",
+        f"  US fought in a war     {summary['us_fought_war_share']:.1%} of scenarios; probes it answered "
+        f"{summary['us_probe_answers']['mean']:.1f} (mean)",
         f"outputs: {out_dir}",
     ]
     return "\n".join(lines)

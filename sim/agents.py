@@ -67,21 +67,21 @@ class ScenarioAgent(mesa.Agent):
         phase(self.model.state, self.model.params, self.model.streams, today)
 
 
-def _belief(a_field: str, b_field: str, doc: str) -> property:
-    """Posterior mean of a Beta belief; setting it keeps the belief's weight (alpha + beta)."""
+def _belief(field: str, doc: str) -> property:
+    """Posterior mean of a grid belief over resolve; setting it replaces the posterior by a prior with that mean and
+    Russia's prior strength (``russia.prior_concentration``)."""
 
     def get(agent):
-        s = agent.model.state
-        return float(R.beta_mean(getattr(s, a_field), getattr(s, b_field))[0])
+        return float(R.grid_mean(getattr(agent.model.state, field))[0])
 
     def set_(agent, value):
         if not 0.0 < value < 1.0:
             raise ValueError(f"{type(agent).__name__} belief={value!r} is outside (0, 1)")
-        s = agent.model.state
-        weight = getattr(s, a_field) + getattr(s, b_field)
-        a, b = R.beta_prior(np.full(1, float(value)), weight)
-        setattr(s, a_field, a)
-        setattr(s, b_field, b)
+        m = agent.model
+        setattr(m.state, field, R.grid_prior(np.full(1, float(value)), m.params.russia.prior_concentration))
+        engine.refresh_beliefs(m.state)
+        if field == "belief_co":  # Russia's assessment of the coalition follows its belief
+            m.state.believed_co_response = engine.assess_coalition(m.state, m.params, np.arange(1))
 
     return property(get, set_, doc=doc)
 
@@ -93,14 +93,14 @@ class RussiaAgent(ScenarioAgent):
 
     strength_k = StateField("ru_strength_k", low=0, doc="troops in theatre, thousand")
     sanctions = StateField("sanctions", low=0, high=1, doc="sanctions pressure index in [0, 1]")
-    us_alpha = StateField("us_a", low=0, doc="Beta alpha of the belief in US resolve (prior plus responses seen)")
-    us_beta = StateField("us_b", low=0, doc="Beta beta of the belief in US resolve (prior plus non-responses)")
-    coalition_alpha = StateField("co_a", low=0, doc="Beta alpha of the belief in coalition resolve")
-    coalition_beta = StateField("co_b", low=0, doc="Beta beta of the belief in coalition resolve")
-    belief_us = _belief("us_a", "us_b", "belief that the US acts on its backstop when triggered (Beta mean)")
-    belief_coalition = _belief("co_a", "co_b", "belief that the coalition responds when triggered (Beta mean)")
-    value_of_gains = _param("russia.value_of_gains", "value of achieving its war aims, utility")
-    rationality = _param("russia.rationality", "logit precision of its choice, 1/utility")
+    belief_us = _belief("belief_us", "belief in US resolve (posterior mean over the resolve grid)")
+    belief_coalition = _belief("belief_co", "belief in coalition resolve (posterior mean over the resolve grid)")
+    shock = StateField("ru_shock", doc="persistent shock to its value of war, utility")
+    gains = StateField("ru_gains", low=0, doc="its value of achieving its war aims (its type), utility")
+    status_quo = StateField("ru_status_quo", doc="value it gives up if the ceasefire ends (its type), utility")
+    war_cost = StateField("ru_war_cost", low=0, doc="cost of a protracted war (its type), utility")
+    value_of_gains = _param("russia.value_of_gains", "median value of achieving its war aims over types, utility")
+    rationality = _param("russia.rationality", "precision of its strategic choices, 1/utility")
 
     @property
     def believed_us_response(self) -> float:
@@ -110,8 +110,16 @@ class RussiaAgent(ScenarioAgent):
 
     @property
     def believed_coalition_response(self) -> float:
-        """Expected chance that the coalition responds if triggered (belief, binding, cohesion)."""
-        return float(engine.believed_coalition(self.model.state, self.model.params)[0])
+        """Assessed chance that the coalition answers a probe (belief, binding, rule, members, support)."""
+        return float(self.model.state.believed_co_response[0])
+
+    @property
+    def offensive_gap(self) -> float:
+        """The offensive's utility less the value of waiting (> 0: worth attacking), as Russia would weigh them at
+        a strategic review tomorrow, utility."""
+        m = self.model
+        view = engine.review_offensive(m.state, m.params, np.arange(1), m.day + 1)
+        return float(view.utility[0] - view.waiting[0])
 
     @property
     def action(self) -> str | None:
@@ -121,9 +129,14 @@ class RussiaAgent(ScenarioAgent):
 
     @property
     def action_probabilities(self) -> dict[str, float] | None:
-        """Today's logit choice probabilities by action; None before the first day."""
+        """Today's choice probabilities by action (the offensive's is the strategic review's; the daily choice
+        shares the rest); None before the first day."""
         today = self.model.today
-        return None if today is None else dict(zip(Action.names(), today.probs[0].tolist(), strict=True))
+        if today is None:
+            return None
+        attack = float(today.p_offensive[0])
+        daily = [(1.0 - attack) * v for v in today.probs[0].tolist()]
+        return dict(zip(Action.names(), [*daily, attack], strict=True))
 
 
 class UkraineAgent(ScenarioAgent):
@@ -146,7 +159,8 @@ class USAgent(ScenarioAgent):
 
     attention = StateField("us_attention", low=0, high=1, doc="political attention in [0, 1]")
     committed = StateField("us_committed", bool, doc="backstop pledge in force (may lapse at the review)")
-    activations = StateField("us_activations", int, writable=False, doc="times the backstop acted")
+    probe_answers = StateField("us_probe_answers", int, writable=False, doc="probes the backstop answered")
+    fought_war = StateField("us_fought_war", bool, writable=False, doc="fought alongside the defenders in a war")
     nonresponses = StateField("us_nonresponses", int, writable=False, doc="attributed attacks left unanswered")
     resolve = _param("us.resolve", "true probability of acting on the backstop when triggered")
     credibility = _param("us.credibility", "declared credibility: Russia's prior belief in US resolve")
@@ -156,7 +170,7 @@ class USAgent(ScenarioAgent):
     @property
     def act_probability(self) -> float:
         """True probability of acting if triggered today (resolve, binding, attention, pledge)."""
-        return float(engine.us_true_act_probability(self.model.state, self.model.params)[0])
+        return float(engine.us_true_act_probability(self.model.state, self.model.params, np.zeros(1, dtype=bool))[0])
 
 
 class CoalitionAgent(ScenarioAgent):
@@ -168,6 +182,7 @@ class CoalitionAgent(ScenarioAgent):
 
     PHASES = (engine.phase_guarantors,)
 
+    deployed_share = StateField("deployed_share", low=0, high=1, doc="share of the force in the country (deployment)")
     pending_decision_day = StateField("co_decision_day", int, writable=False,
                                       doc="day the pending decision falls due, -1 if none")
     responses = StateField("co_responses", int, writable=False, doc="decisions to respond so far")

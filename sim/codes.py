@@ -36,21 +36,23 @@ class Action(_Named):
 
 
 class Level(_Named):
-    """Rungs of the escalation ladder; the first four are Russia's actions."""
+    """Rungs of the escalation ladder, lowest first: the first three are Russia's daily actions; a contained clash
+    (an exchange of fire with guarantor troops) sits below renewed war, and can de-escalate or escalate."""
 
     QUIET = 0
     INCIDENTS = 1
     PROBE = 2
-    OFFENSIVE = 3
-    CLASH = 4
+    CLASH = 3
+    WAR = 4
 
     @property
     def label(self) -> str:
-        return "direct clash" if self is Level.CLASH else self.name.lower()
+        return {Level.CLASH: "contained clash", Level.WAR: "war"}.get(self, self.name.lower())
 
 
 class FailureMode(_Named):
-    """How a ceasefire ended (NONE: it held)."""
+    """How a ceasefire ended (NONE: it held): a deliberate offensive, a contained clash that escalated into war, or
+    a spiral of sustained fighting (many days at probe level or above within weeks)."""
 
     NONE = 0
     OFFENSIVE = 1

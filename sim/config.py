@@ -29,7 +29,8 @@ RUN_SETTINGS: dict[str, tuple[int, int, int, str]] = {
     "n_scenarios": (10000, 1, 10**9, "scenarios in the design (Latin hypercube size)"),
     "horizon_days": (1095, 1, 36500, "days simulated after the ceasefire"),
     "chunk_size": (10000, 1, 10**7, "scenarios stepped together (bounds memory)"),
-    "collapse_level": (3, 1, 4, "escalation level at which the ceasefire counts as collapsed"),
+    "collapse_level": (4, 1, 4, "lowest rung that ends the ceasefire on its own: 4 war (an offensive or an escalated "
+                          "clash); 3 also any contained clash; a spiral of fighting ends it at any setting"),
     "shard": (0, 0, 10**9 - 1, "which slice of the scenario indices this job runs, 0..shards-1"),
     "shards": (1, 1, 10**9, "number of disjoint slices the design is split into (one job each)"),
 }

@@ -145,8 +145,10 @@ def render_constant_table() -> str:
     from sim.codes import Action, MonitoringRegime
 
     monitoring = _table(
-        ("`MONITORING_TABLE`: regime", "detect an incident", "detect a probe", "attribute a detected violation"),
-        [(f"`{m.label}`", *(format_number(float(v)) for v in R.MONITORING_TABLE[m])) for m in MonitoringRegime])
+        ("`MONITORING_TABLE`: regime", "detect an incident", "detect a probe", "attribute a detected violation",
+         "`WARNING_BY_REGIME` (strategic warning)"),
+        [(f"`{m.label}`", *(format_number(float(v)) for v in R.MONITORING_TABLE[m]),
+          format_number(float(R.WARNING_BY_REGIME[m]))) for m in MonitoringRegime])
     by_action = _table(
         ("per Russian action", *(f"`{a}`" for a in Action.names())),
         [("`TENSION_BY_ACTION` (tension added)", *(format_number(float(v)) for v in R.TENSION_BY_ACTION)),
@@ -157,8 +159,11 @@ def render_constant_table() -> str:
         [("`ENGAGEMENT_DAYS`", format_number(R.ENGAGEMENT_DAYS), "length of one day's engagement, days"),
          ("`RESPONSE_COST_TROOPS_K`", format_number(R.RESPONSE_COST_TROOPS_K),
           "thousand coalition troops per unit of `russia.response_cost_coalition`"),
-         ("`SPIRAL_VIOLENCE`", format_number(R.SPIRAL_VIOLENCE),
-          "recent violence (mean level) above which a collapse counts as a spiral"),
+         ("`RESOLVE_GRID`", f"{R.RESOLVE_GRID.size} points, {format_number(float(R.RESOLVE_GRID[0]))} .. "
+                            f"{format_number(float(R.RESOLVE_GRID[-1]))}",
+          "bin midpoints (i + 0.5) / 21 of the grid on which Russia's beliefs about resolve live"),
+         ("`BURDEN_REFERENCE_K`", format_number(R.BURDEN_REFERENCE_K),
+          "thousand troops per member at which a member's deployment cost is `coalition.cost_sensitivity`"),
          ("`PROBE_SECTOR_SHARE`", format_number(R.PROBE_SECTOR_SHARE),
           "share of the forward coalition troops a probe meets (one sector of the line)"),
          ("`INFO_VALUE_SCALE`", format_number(R.INFO_VALUE_SCALE),

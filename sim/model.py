@@ -94,6 +94,7 @@ class CeasefireModel(mesa.Model):
         self._actors = [(phase, actor.get(phase, self)) for phase in engine.PHASES]
 
         self.events = narrative.opening_events(self.state, self.params)
+        self._last_review: dict | None = None  # Russia's last strategic review, for the story of an offensive
         self._series = series(self.state, self.params, None)
         self._final: pd.Series | None = None
         columns = list(self.outcome_frame().columns)
@@ -125,7 +126,8 @@ class CeasefireModel(mesa.Model):
             actor.act(phase, today)
         self.day, self.today = today.day, today
         self.finished = bool(self.state.collapsed[0]) or self.day >= self.config.horizon_days
-        self.events.extend(narrative.day_events(before, self.state, self.params, today))
+        self.events.extend(narrative.day_events(before, self.state, self.params, today, self._last_review))
+        self._last_review = narrative.review_terms(before, today) or self._last_review
         self._series = series(self.state, self.params, today)
         if self.finished:
             self._final = self.outcome()

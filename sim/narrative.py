@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from sim import rules as R
-from sim.codes import Action, DecisionRule, FailureMode, Level, MonitoringRegime
+from sim.codes import Action, DecisionRule, FailureMode, MonitoringRegime
 from sim.engine import coalition_troops
 from sim.state import Params, State, Today
 
@@ -58,6 +58,13 @@ PHRASES: dict[str, dict] = {
             "incidents": "Russian forces commit incidents (shelling, drones, raids)",
             "probe": "Russia probes the line with a limited ground attack",
             "offensive": "Russia launches a renewed offensive",
+            "offensive_decided": "at its strategic review Russia decides on a renewed offensive (attacking now "
+                                 "against waiting: {gap:+.1f}); since its review of day {since_day}, {first!t} "
+                                 "went from {first_before:.1f} to {first_after:.1f} and {second!t} from "
+                                 "{second_before:.1f} to {second_after:.1f}",
+            "offensive_decided_first": "at its first strategic review Russia decides on a renewed offensive "
+                                       "(attacking now against waiting: {gap:+.1f}): the war is worth {war:.1f} to it "
+                                       "and it expects the guarantors' responses to cost {response:.1f}",
             "detects_attributes": "{regime!t} detects the violation and attributes it to Russia",
             "detects": "{regime!t} detects the violation but cannot attribute it",
             "misses": "the violation goes undetected",
@@ -80,7 +87,9 @@ PHRASES: dict[str, dict] = {
                                 "(domestic support {support:.2f})",
             "us_pledge_lapses": "the US lets its pledge lapse at its review",
             "us_pledge_renewed": "the US keeps its pledge at its review",
-            "clash": "Russian and {opponent!t} forces clash directly",
+            "clash": "Russian and {opponent!t} forces exchange fire",
+            "clash_contained": "the clash stays contained: Russia backs down",
+            "clash_escalates": "the clash escalates into war",
             "collapse": "the ceasefire collapses ({failure_mode!t})",
             "holds": "the ceasefire holds to the horizon",
             "stretch_incidents": "Russian forces commit incidents on {days:day}",
@@ -94,8 +103,10 @@ PHRASES: dict[str, dict] = {
             "incidents": "incidents", "probe": "probe", "offensive": "offensive",
             "rises": "rises", "falls": "falls",
             "coalition": "coalition", "us": "US", "coalition_and_us": "coalition and US",
-            "failure_offensive": "a renewed offensive", "failure_clash": "a direct clash with guarantor forces",
-            "failure_spiral": "an escalation spiral",
+            "failure_offensive": "a renewed offensive", "failure_clash": "a clash with guarantor forces that escalated",
+            "failure_spiral": "a spiral of sustained fighting",
+            "driver_war": "the value of the war to it", "driver_response": "the cost it expects from the guarantors",
+            "driver_waiting": "the value of waiting", "driver_shock": "pressure at home (the valuation shock)",
         },
         "units": {
             "day": {"one": "{n} day", "other": "{n} days"},
@@ -118,6 +129,13 @@ PHRASES: dict[str, dict] = {
             "incidents": "ترتكب القوات الروسية حوادث (قصف ومسيّرات وغارات)",
             "probe": "تختبر روسيا خط التماس بهجوم بري محدود",
             "offensive": "تشنّ روسيا هجومًا واسعًا جديدًا",
+            "offensive_decided": "في مراجعتها الاستراتيجية تقرّر روسيا شنّ هجوم واسع جديد (الهجوم الآن مقابل "
+                                 "الانتظار: {gap:+.1f})؛ فمنذ مراجعتها في اليوم {since_day} تغيّرت {first!t} من "
+                                 "{first_before:.1f} إلى {first_after:.1f} و{second!t} من {second_before:.1f} "
+                                 "إلى {second_after:.1f}",
+            "offensive_decided_first": "في أول مراجعة استراتيجية لها تقرّر روسيا شنّ هجوم واسع جديد (الهجوم الآن "
+                                       "مقابل الانتظار: {gap:+.1f}): فقيمة الحرب لديها {war:.1f} وتتوقع أن تكلّفها "
+                                       "ردود الضامنين {response:.1f}",
             "detects_attributes": "ترصد {regime!t} الخرق وتنسبه إلى روسيا",
             "detects": "ترصد {regime!t} الخرق لكنها لا تستطيع نسبته إلى أحد",
             "misses": "يمرّ الخرق دون أن يُرصد",
@@ -141,7 +159,9 @@ PHRASES: dict[str, dict] = {
                                 "(التأييد الداخلي {support:.2f})",
             "us_pledge_lapses": "تتخلى الولايات المتحدة عن تعهّدها عند مراجعته",
             "us_pledge_renewed": "تُبقي الولايات المتحدة على تعهّدها عند مراجعته",
-            "clash": "تشتبك القوات الروسية مباشرة مع قوات {opponent!t}",
+            "clash": "تتبادل القوات الروسية إطلاق النار مع قوات {opponent!t}",
+            "clash_contained": "يبقى الاشتباك محدودًا: تتراجع روسيا",
+            "clash_escalates": "يتصاعد الاشتباك إلى حرب",
             "collapse": "ينهار وقف إطلاق النار ({failure_mode!t})",
             "holds": "يصمد وقف إطلاق النار حتى نهاية المدة",
             "stretch_incidents": "ترتكب القوات الروسية حوادث في {days:day}",
@@ -155,8 +175,10 @@ PHRASES: dict[str, dict] = {
             "incidents": "الحوادث", "probe": "الهجوم المحدود", "offensive": "الهجوم الواسع",
             "rises": "يرتفع", "falls": "ينخفض",
             "coalition": "التحالف", "us": "الولايات المتحدة", "coalition_and_us": "التحالف والولايات المتحدة",
-            "failure_offensive": "هجوم واسع جديد", "failure_clash": "اشتباك مباشر مع قوات الضامنين",
-            "failure_spiral": "دوامة تصعيد",
+            "failure_offensive": "هجوم واسع جديد", "failure_clash": "اشتباك مع قوات الضامنين تصاعد إلى حرب",
+            "failure_spiral": "دوامة من القتال المتواصل",
+            "driver_war": "قيمة الحرب لديها", "driver_response": "الكلفة التي تتوقعها من ردود الضامنين",
+            "driver_waiting": "قيمة الانتظار", "driver_shock": "الضغط الداخلي (صدمة التقييم)",
         },
         "units": {
             "day": {"zero": "{n} يوم", "one": "يوم واحد", "two": "يومين", "few": "{n} أيام", "many": "{n} يومًا",
@@ -203,8 +225,8 @@ def opening_events(s: State, p: Params) -> list[Event]:
     """Day 0: the arrangement at the ceasefire, of a one-scenario state."""
     regime, rule = _names(p)
     events = [Event(0, "ceasefire", "ceasefire_begins", {
-        "regime": regime, "belief_us": float(R.beta_mean(s.us_a, s.us_b)[0]),
-        "belief_coalition": float(R.beta_mean(s.co_a, s.co_b)[0])})]
+        "regime": regime, "belief_us": float(R.grid_mean(s.belief_us)[0]),
+        "belief_coalition": float(R.grid_mean(s.belief_co)[0])})]
     members = int(s.member_active[0].sum())
     if members:
         events.append(Event(0, "coalition", "force_deploys", {
@@ -214,14 +236,45 @@ def opening_events(s: State, p: Params) -> list[Event]:
     return events
 
 
-def day_events(before: State, s: State, p: Params, t: Today) -> list[Event]:
+# What moved Russia's weighing of an offensive between two reviews: driver -> (its sign in the offensive's
+# advantage over waiting, the review term it reads).
+DRIVERS = {"war": 1.0, "response": -1.0, "waiting": -1.0, "shock": 1.0}
+
+
+def review_terms(before: State, t: Today) -> dict | None:
+    """Russia's weighing at today's strategic review of a one-scenario run (None on other days): the day, the war's
+    value, the believed cost of responses, the value of waiting and the valuation shock (utility)."""
+    if not t.review[0]:
+        return None
+    return {"day": t.day, "war": float(t.war_value[0]), "response": float(t.response_cost[0]),
+            "waiting": float(t.waiting_value[0]), "shock": float(before.ru_shock[0])}
+
+
+def _offensive_event(before: State, t: Today, last_review: dict | None) -> Event:
+    """Why Russia decided on the offensive today: the two drivers that moved its advantage most since its last
+    review, or the weighing itself at a first review."""
+    now, gap = review_terms(before, t), float(t.offensive_gap[0])
+    if last_review is None:
+        return Event(t.day, "russia", "offensive_decided_first",
+                     {"gap": gap, "war": now["war"], "response": now["response"]})
+    moved = sorted(DRIVERS, key=lambda d: -DRIVERS[d] * (now[d] - last_review[d]))[:2]
+    detail = {"gap": gap, "since_day": last_review["day"]}
+    for rank, driver in zip(("first", "second"), moved, strict=True):
+        detail.update({rank: f"driver_{driver}", f"{rank}_before": last_review[driver], f"{rank}_after": now[driver]})
+    return Event(t.day, "russia", "offensive_decided", detail)
+
+
+def day_events(before: State, s: State, p: Params, t: Today, last_review: dict | None = None) -> list[Event]:
     """Events of day ``t.day`` of a one-scenario run, in phase order: ``before`` and ``s`` are the states
-    before and after the day's step.
+    before and after the day's step; ``last_review`` the terms of Russia's previous strategic review
+    (``review_terms``), which an offensive's story compares with today's.
     """
     day, action = t.day, int(t.action[0])
     regime, rule = _names(p)
     violation = Action(action).label
     events: list[Event] = []
+    if action == Action.OFFENSIVE:
+        events.append(_offensive_event(before, t, last_review))
     if action >= Action.INCIDENTS:  # 1-2: Russia's violation and what monitors made of it
         events.append(Event(day, "russia", violation, {}))
         seen = "detects_attributes" if t.attributed[0] else "detects" if t.detected[0] else "misses"
@@ -252,7 +305,7 @@ def day_events(before: State, s: State, p: Params, t: Today) -> list[Event]:
                   "ua_losses_k": float(t.ua_losses_k[0])}
         events.append(Event(day, "front", "ground_taken" if losses["ground_km2"] >= 0.5 else "attack_held", losses))
     before_us, before_co = (float(b[0]) for b in t.beliefs_before)  # 6: learning
-    after_us, after_co = float(R.beta_mean(s.us_a, s.us_b)[0]), float(R.beta_mean(s.co_a, s.co_b)[0])
+    after_us, after_co = float(R.grid_mean(s.belief_us)[0]), float(R.grid_mean(s.belief_co)[0])
     if after_us != before_us:
         events.append(_belief_event(day, "belief_us", before_us, after_us))
     if after_co != before_co:
@@ -265,10 +318,10 @@ def day_events(before: State, s: State, p: Params, t: Today) -> list[Event]:
         events.append(Event(day, "us", "us_pledge_lapses", {}))
     elif p.us.review_day[0] == day > 0 and s.us_committed[0]:
         events.append(Event(day, "us", "us_pledge_renewed", {}))
-    if t.level[0] == Level.CLASH:  # 8: status
-        coalition, us = bool(t.fired_back[0]), bool(t.us_acted[0] and action == Action.OFFENSIVE)
-        opponent = "coalition_and_us" if coalition and us else "coalition" if coalition else "us"
+    if t.fired_back[0] and action == Action.PROBE:  # 8: status
+        opponent = "coalition_and_us" if t.us_acted[0] else "coalition"
         events.append(Event(day, "ceasefire", "clash", {"opponent": opponent}))
+        events.append(Event(day, "ceasefire", "clash_escalates" if t.escalated[0] else "clash_contained", {}))
     if s.collapse_day[0] == day:
         mode = FailureMode(int(s.failure_mode[0])).label
         events.append(Event(day, "ceasefire", "collapse", {"failure_mode": f"failure_{mode}"}))

@@ -269,7 +269,7 @@ def markdown_table(conditions: pd.DataFrame) -> str:
     """The table of conditions as markdown."""
     header = ["condition", "jobs", "scenarios", "collapse probability (95% CI)", "median survival (days)",
               "collapse day if collapsed (mean)", *(MEAN_HEADERS[c] for c in stats.CONDITION_MEANS),
-              "failure: " + " / ".join(stats.FAILURES), "US engaged"]
+              "failure: " + " / ".join(stats.FAILURES), "US fought in a war"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for _, r in conditions.iterrows():
         median = (f"> {int(r['horizon_days'])}" if math.isnan(r["median_survival_days"])
@@ -279,7 +279,7 @@ def markdown_table(conditions: pd.DataFrame) -> str:
             f"{r['collapse_probability']:.3f} ({r['ci_low']:.3f}–{r['ci_high']:.3f})", median,
             _fmt(r["mean_collapse_day"], 0), *(_fmt(r[c], 1) for c in stats.CONDITION_MEANS),
             " / ".join(f"{r[f'failure_{m}']:.1%}" for m in stats.FAILURES),
-            f"{r['us_engaged_share']:.1%}",
+            f"{r['us_fought_war_share']:.1%}",
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

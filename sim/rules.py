@@ -11,6 +11,7 @@ Utilities are in abstract units with the status quo (hold) at 0; strengths in th
 from __future__ import annotations
 
 import numpy as np
+from scipy import special
 
 from sim.codes import Action, DecisionRule, FailureMode, Level, MonitoringRegime
 
@@ -25,6 +26,10 @@ MONITORING_TABLE = np.array(
         [0.90, 0.98, 0.90],
     ]
 )
+# Strategic warning of an offensive by monitoring regime (none, observers, US-led), times access: the share by which
+# warning raises the defence an offensive meets (forces alerted and moved in time). Assumption after Betts (1982),
+# Surprise Attack: warning is what intelligence, surveillance and reconnaissance buy against a massed attack.
+WARNING_BY_REGIME = np.array([0.0, 0.05, 0.25])
 # Share of russia.sanctions_snapback an attributed action adds (hold, incident, probe): incidents cost Russia
 # diplomatically (russia.incident_cost), not in sanctions; an offensive restores full pressure instead.
 SNAPBACK_SHARE = np.array([0.0, 0.0, 1.0, 0.0])
@@ -34,34 +39,60 @@ TENSION_BY_ACTION = np.array([0.0, 0.5, 1.0, 2.0])
 ENGAGEMENT_DAYS = 1.0
 # Troops per unit of the coalition's response cost to Russia (russia.response_cost_coalition is per 25k).
 RESPONSE_COST_TROOPS_K = 25.0
-# Recent violence above which a collapse counts as the end of an escalation spiral (mean level, see ODD).
-SPIRAL_VIOLENCE = 0.5
+# Russia's beliefs about each guarantor's resolve are a posterior on this grid of resolve values (bin midpoints).
+RESOLVE_GRID = (np.arange(21) + 0.5) / 21
+# Average troops per member in the seed's plan (25,000 troops, 30 members): the burden at which a member's cost of
+# deployment is coalition.cost_sensitivity; a smaller coalition carries more per member.
+BURDEN_REFERENCE_K = 25.0 / 30.0
 # Share of the coalition's forward troops that a probe meets: it hits one sector of about ten along the line.
 PROBE_SECTOR_SHARE = 0.1
 # Scale of the information value of probing: russia.info_weight is per 10 units of russia.value_of_gains.
 INFO_VALUE_SCALE = 10.0
 
 
-# ---------------------------------------------------------------------------------- beliefs (Beta-Bernoulli)
-def beta_prior(credibility, concentration):
-    """Beta(alpha, beta) prior with mean ``credibility`` and alpha + beta = ``concentration``; (N,) each."""
-    return credibility * concentration, (1.0 - credibility) * concentration
+# ---------------------------------------------------------------------------------- beliefs (grid posterior)
+def _row_dot(matrix, weights):
+    """Each row of ``matrix`` (N, G) dotted with ``weights`` (G,), column by column: the same operations for a row
+    whatever N is (a BLAS product may round differently by batch size, and both drivers must agree exactly)."""
+    total = matrix[:, 0] * weights[0]
+    for k in range(1, matrix.shape[1]):
+        total = total + matrix[:, k] * weights[k]
+    return total
 
 
-def beta_mean(a, b):
-    """Posterior mean a / (a + b)."""
-    return a / (a + b)
+def _normalised(matrix):
+    """Rows of ``matrix`` (N, G) divided by their sums (column-by-column sums, as ``_row_dot``)."""
+    return matrix / np.maximum(_row_dot(matrix, np.ones(matrix.shape[1])), 1e-300)[:, None]
 
 
-def beta_sd(a, b):
-    """Posterior standard deviation of Beta(a, b)."""
-    s = a + b
-    return np.sqrt(a * b / (s * s * (s + 1.0)))
+def grid_prior(credibility, concentration):
+    """Russia's prior over resolve on RESOLVE_GRID: the mass of Beta(c k, (1 - c) k) in each grid bin; (N, G).
+
+    Its mean is the declared credibility c to within the grid's resolution (half a bin, 1/42); k (pseudo-
+    observations) is its strength.
+    """
+    a = np.maximum(credibility * concentration, 1e-9)[:, None]
+    b = np.maximum((1.0 - credibility) * concentration, 1e-9)[:, None]
+    edges = np.linspace(0.0, 1.0, RESOLVE_GRID.size + 1)
+    cdf = special.betainc(a, b, edges[None, :])
+    return _normalised(np.maximum(np.diff(cdf, axis=1), 0.0) + 1e-300)
 
 
-def beta_update(a, b, success, failure):
-    """Beta-Bernoulli update: add observed responses to alpha and non-responses to beta."""
-    return a + success, b + failure
+def grid_mean(posterior):
+    """Posterior mean of resolve; (N,)."""
+    return _row_dot(posterior, RESOLVE_GRID)
+
+
+def grid_sd(posterior):
+    """Posterior standard deviation of resolve; (N,)."""
+    mean = _row_dot(posterior, RESOLVE_GRID)
+    return np.sqrt(np.maximum(_row_dot(posterior, RESOLVE_GRID * RESOLVE_GRID) - mean * mean, 0.0))
+
+
+def grid_update(posterior, likelihood, acted):
+    """Bayes' rule on the grid: posterior (k, G) times P(observation | resolve), where ``likelihood`` (k, G) is the
+    probability of acting at each grid point and ``acted`` (k,) what was observed; renormalised."""
+    return _normalised(posterior * np.where(acted[:, None], likelihood, 1.0 - likelihood))
 
 
 def act_probability(resolve, binding):
@@ -98,9 +129,31 @@ def spread_around(centre, spread, u):
     return np.clip(centre[:, None] + spread[:, None] * (2 * u - 1), 0.0, 1.0)
 
 
-def member_cost_per_day(cost_sensitivity, u):
-    """Support each member loses per day of deployment (N, M): uniform on [0, 2 cost_sensitivity], mean as set."""
-    return cost_sensitivity[:, None] * 2.0 * u
+def member_cost_per_day(cost_sensitivity, troops_k, members, u):
+    """Support each member loses per day of deployment (N, M): uniform on [0, 2 c], with c = cost_sensitivity
+    times the burden per member (troops per member over BURDEN_REFERENCE_K): fewer members share more of it."""
+    burden = troops_k / np.maximum(members, 1) / BURDEN_REFERENCE_K
+    return (cost_sensitivity * burden)[:, None] * 2.0 * u
+
+
+def russia_type(value, spread, z):
+    """A value of Russia's type (N,): the set value times a lognormal factor exp(spread z) (median 1)."""
+    return value * np.exp(spread * z)
+
+
+def standard_normal(u):
+    """Standard normal draws from uniforms in [0, 1) (the inverse CDF; kept off the infinite tails)."""
+    return special.ndtri(np.clip(u, 1e-16, 1.0 - 1e-16))
+
+
+def shock_update(shock, persistence, sd, z):
+    """Mean-reverting (AR(1), Ornstein-Uhlenbeck) shock with stationary standard deviation ``sd``; (N,)."""
+    return persistence * shock + sd * np.sqrt(1.0 - persistence * persistence) * z
+
+
+def is_review_day(day, offset, interval):
+    """Russia's strategic review falls on days offset, offset + interval, ...; (N,) bool."""
+    return (day % interval) == offset
 
 
 # -------------------------------------------------------------------------------------- phase 1: Russia
@@ -141,24 +194,25 @@ def expected_response_costs(response_cost_us, us_capability, response_cost_coali
     return response_cost_us * us_capability, response_cost_coalition * coalition_troops_k / RESPONSE_COST_TROOPS_K
 
 
-def tripwire_belief(believed_response, automaticity, forward_k):
-    """Russia's expected chance of a coalition response to an offensive: attacked forward troops fight back with
-    probability ``automaticity`` whatever the coalition decides (Schelling's tripwire); (N,)."""
-    return 1.0 - (1.0 - believed_response) * (1.0 - automaticity * (forward_k > 0))
+def retaken_share(delay_days, consolidation_days):
+    """Share of a probe's ground a response retakes after ``delay_days``: gains consolidate (fait accompli)."""
+    return np.exp(-delay_days / consolidation_days)
 
 
 def probe_response_cost(sanctions_weight, snapback, response_share, believed_us, us_cost, believed_coalition,
-                        coalition_cost, delay_days, delay_discount_days):
+                        coalition_cost, delay_days, consolidation_days):
     """Expected cost to Russia of an attributed probe (utility; (N,)): sanctions snapback, plus a share of the
-    guarantors' response costs by Russia's beliefs, the coalition's discounted by its decision delay."""
+    guarantors' response costs by Russia's beliefs; a slower coalition decision lets the probe consolidate first."""
     return sanctions_weight * snapback + response_share * (
-        believed_us * us_cost + believed_coalition * coalition_cost * np.exp(-delay_days / delay_discount_days))
+        believed_us * us_cost + believed_coalition * coalition_cost * retaken_share(delay_days, consolidation_days))
 
 
-def probe_information_value(info_weight, value_of_gains, sd_us, sd_coalition):
-    """Value of what a probe reveals (utility; (N,)): grows with Russia's uncertainty (posterior standard
-    deviations) about the guarantors' resolve and with what is at stake."""
-    return info_weight * value_of_gains / INFO_VALUE_SCALE * (sd_us + sd_coalition)
+def probe_information_value(info_weight, value_of_gains, sd_us, sd_coalition, binding_us, binding_coalition):
+    """Value of what a probe reveals (utility; (N,)): grows with Russia's uncertainty about what the guarantors
+    would do (the posterior standard deviation of resolve, times the reluctance binding obligations leave) and
+    with what is at stake."""
+    return info_weight * value_of_gains / INFO_VALUE_SCALE * (sd_us * (1.0 - binding_us)
+                                                               + sd_coalition * (1.0 - binding_coalition))
 
 
 def probe_hit_probability(coverage, avoidance):
@@ -166,26 +220,46 @@ def probe_hit_probability(coverage, avoidance):
     return coverage * (1.0 - avoidance)
 
 
-def offensive_utility(p_quick, p_quick_future, value, long_war_share, long_war_cost, preventive_weight,
-                      status_quo_value, expected_response_cost, snapback_cost, tension_push):
-    """Russia's expected utility of a renewed offensive relative to holding; (N,).
-
-    Gains: quick victory with p_quick, else a share of the gains at the cost of a long war; the preventive
-    motive adds the quick-victory chance Russia expects to lose by waiting (Powell 2006). Costs: the status
-    quo given up, expected guarantor responses (by Russia's beliefs), sanctions snapback.
-    """
-    war = value * (p_quick + (1.0 - p_quick) * long_war_share) - (1.0 - p_quick) * long_war_cost
-    preventive = preventive_weight * value * np.maximum(p_quick - p_quick_future, 0.0)
-    return war + preventive - status_quo_value - expected_response_cost - snapback_cost + tension_push
+def war_value(p_quick, gains, long_war_share, long_war_cost):
+    """Expected value of a renewed war to Russia (utility; a stock): a quick victory with ``p_quick``, else a share
+    of the gains at the cost of a long war; (N,)."""
+    return gains * (p_quick + (1.0 - p_quick) * long_war_share) - (1.0 - p_quick) * long_war_cost
 
 
-def russia_utilities(*, incident_value, probe_value, offensive, info_value, tension_push, retaliation_cost,
+def offensive_utility(war, status_quo_value, expected_response_cost, sanctions_cost, shock):
+    """Russia's utility of a renewed offensive relative to keeping the ceasefire (utility; (N,)): the war's value,
+    less the status quo given up, the guarantors' responses as Russia believes them and the sanctions an offensive
+    restores, plus the persistent shock."""
+    return war - status_quo_value - expected_response_cost - sanctions_cost + shock
+
+
+def waiting_value(mean_next, sd_next, discount):
+    """Value of keeping the option to attack at the next review: discount times E[max(U, 0)] for
+    U ~ Normal(mean_next, sd_next) (one-step look-ahead); (N,) >= 0."""
+    sd = np.maximum(sd_next, 1e-12)
+    z = mean_next / sd
+    return discount * (mean_next * special.ndtr(z) + sd * np.exp(-0.5 * z * z) / np.sqrt(2.0 * np.pi))
+
+
+def attack_probability(gap, rationality):
+    """Probability of deciding on the offensive at a review: logistic(rationality x gap), the gap being the
+    offensive's utility less the value of waiting; a tremble around the deliberate rule gap > 0."""
+    return special.expit(rationality * gap)
+
+
+def escalation_probability(gap, rationality, inadvertent):
+    """Probability that a contained clash escalates into war (N,): inadvertently with ``inadvertent``, else by
+    Russia's choice: war is worth more than backing down (``gap`` = offensive utility + cost of backing down)."""
+    return inadvertent + (1.0 - inadvertent) * special.expit(rationality * gap)
+
+
+def russia_utilities(*, incident_value, probe_value, info_value, tension_push, retaliation_cost,
                      attribution_incident, attribution_probe, incident_cost, probe_response_cost, clash_risk_cost):
-    """Utilities (N, 4) of hold, incidents, probe, offensive; hold is 0 by normalisation."""
+    """Daily utilities (N, 3) of hold, incidents, probe (flows); hold is 0 by normalisation."""
     u_incident = incident_value + tension_push - retaliation_cost - attribution_incident * incident_cost
     u_probe = (probe_value + info_value + tension_push - retaliation_cost
                - attribution_probe * probe_response_cost - clash_risk_cost)
-    return np.stack([np.zeros_like(u_incident), u_incident, u_probe, offensive], axis=1)
+    return np.stack([np.zeros_like(u_incident), u_incident, u_probe], axis=1)
 
 
 def logit_probabilities(utilities, rationality):
@@ -224,6 +298,11 @@ def monitoring_rates(regime, access, us_attention):
     return table[:, 0] * scale, table[:, 1] * scale, table[:, 2] * np.where(regime == MonitoringRegime.NONE, 0.0, 1.0)
 
 
+def warning_factor(regime, access):
+    """Factor (>= 1) by which the monitoring regime's strategic warning raises the defence of an offensive; (N,)."""
+    return 1.0 + WARNING_BY_REGIME[regime] * access
+
+
 def monitor(action, det_incident, det_probe, attribution, u_detect, u_attribute):
     """Detected and attributed violations (N,) bool each. An offensive is always both."""
     p_detect = np.where(action == Action.INCIDENTS, det_incident, np.where(action == Action.PROBE, det_probe, 0.0))
@@ -250,11 +329,16 @@ def us_acts(triggered, act_prob, u):
     return triggered & (u < act_prob)
 
 
-def attack_meets_troops(action, u, p_hit, forward_k):
-    """A Russian attack met coalition troops (N,) bool: a probe with probability ``p_hit``, an offensive always
-    when there are forward troops."""
-    probe_hit = (action == Action.PROBE) & (u < p_hit)
-    return probe_hit | ((action == Action.OFFENSIVE) & (forward_k > 0))
+def offensive_meets_troops_probability(coverage):
+    """Probability that an offensive meets forward coalition troops: it spans 1 / PROBE_SECTOR_SHARE sectors of the
+    line, each covered with probability ``coverage`` (the share of the line forward troops hold); (N,)."""
+    return 1.0 - (1.0 - coverage) ** (1.0 / PROBE_SECTOR_SHARE)
+
+
+def attack_meets_troops(action, u, p_hit, p_meet_offensive):
+    """A Russian attack met coalition troops (N,) bool: a probe with probability ``p_hit``, an offensive with
+    ``p_meet_offensive``."""
+    return u < np.where(action == Action.PROBE, p_hit, np.where(action == Action.OFFENSIVE, p_meet_offensive, 0.0))
 
 
 def troops_fire_back(hit, u, automaticity):
@@ -267,14 +351,53 @@ def coalition_decision_starts(triggered, action, pending_day, coalition_members)
     return triggered & (action == Action.PROBE) & (pending_day < 0) & (coalition_members > 0)
 
 
-def member_act_probability(member_resolve, binding, support, hit, automaticity):
+def member_act_probability(member_resolve, binding, support, hit, automaticity, us_acted, coordination):
     """Each member's probability of being willing to respond; (k, M).
 
-    Resolve strengthened by binding obligations, scaled by domestic support (half fixed), and made more
-    automatic when the member's troops were attacked (tripwire).
+    Resolve strengthened by binding obligations, scaled by domestic support (half fixed), made more automatic
+    when the member's troops were attacked (tripwire) and more likely when the US acted on the same attack
+    (coordination).
     """
     p = act_probability(member_resolve, binding[:, None]) * (0.5 + 0.5 * support)
-    return np.where(hit[:, None], 1.0 - (1.0 - p) * (1.0 - automaticity[:, None]), p)
+    p = np.where(hit[:, None], 1.0 - (1.0 - p) * (1.0 - automaticity[:, None]), p)
+    return np.where(us_acted[:, None], 1.0 - (1.0 - p) * (1.0 - coordination[:, None]), p)
+
+
+def coordinated(p_act, coordination):
+    """Probability of acting once coordination with the other guarantor removes that share of the reluctance."""
+    return 1.0 - (1.0 - p_act) * (1.0 - coordination)
+
+
+def us_act_probability(resolve, binding, attention, committed, hit, coordination):
+    """Probability that the US acts on a trigger (any shape broadcasting resolve against (k, 1) or (k,) rest):
+    act(resolve, binding) x attention x pledge in force, and more automatic when coalition troops were attacked."""
+    p = act_probability(resolve, binding) * attention * committed
+    return np.where(hit, 1.0 - (1.0 - p) * (1.0 - coordination), p)
+
+
+def coalition_response_probability(resolve, binding, support, active_members, rule, correlation, veto_propensity,
+                                   hit, automaticity, us_acted, coordination):
+    """Probability that the coalition responds, as a model of its decision that Russia can evaluate (k, G) for
+    resolve (k, G) or (k, 1) and per-scenario (k,) inputs: every active member at the same resolve and at the mean
+    support, the correlated-willingness mixture integrated exactly (given the common shock, members are
+    independent), then the decision rule (lead nation, majority, unanimity with vetoes)."""
+    col = (lambda x: np.asarray(x)[:, None])
+    p = act_probability(resolve, col(binding)) * (0.5 + 0.5 * col(support))
+    p = np.where(col(hit), 1.0 - (1.0 - p) * (1.0 - col(automaticity)), p)
+    p = np.where(col(us_acted), 1.0 - (1.0 - p) * (1.0 - col(coordination)), p)
+    rho, n = col(correlation), col(active_members)
+    q_high, q_low = rho + (1.0 - rho) * p, (1.0 - rho) * p  # willingness given the common shock below / above p
+    half = np.floor(n / 2.0)  # more than half of the active members willing: P(X > floor(n / 2))
+    majority_high = special.bdtrc(half, n, q_high)
+    majority_low = special.bdtrc(half, n, q_low)
+    veto = col(veto_propensity)
+    unanimous_high = (1.0 - (1.0 - q_high) * veto) ** n
+    unanimous_low = (1.0 - (1.0 - q_low) * veto) ** n
+    rule = col(rule)
+    respond = np.select([rule == DecisionRule.LEAD_NATION, rule == DecisionRule.MAJORITY],
+                        [p, p * majority_high + (1.0 - p) * majority_low],
+                        p * unanimous_high + (1.0 - p) * unanimous_low)
+    return np.where(n > 0, respond, 0.0)
 
 
 def member_willingness(p_willing, active, correlation, u_common, u_pick, u_own):
@@ -397,9 +520,25 @@ def member_pressure(violence_sensitivity, violence, us_shock, us_failed):
     return (violence_sensitivity * violence + us_shock * us_failed).astype(np.float32)
 
 
-def strain_support(support, strain_shock, left_out):
-    """Support (k, M) after members outvoted or left out of a decision lose ``strain_shock``, in [0, 1]."""
-    return np.clip(support - strain_shock[:, None] * left_out, 0.0, 1.0)
+def decision_support_loss(active, joins, responds, strain_shock, reneging_cost, binding):
+    """Support each member loses for a coalition decision (k, M): ``strain_shock`` if outvoted or left out of a
+    response; ``reneging_cost`` times ``binding`` for every active member when the coalition declines (its public
+    sees a binding promise broken)."""
+    left_out = active & ~joins & responds[:, None]
+    reneged = active & ~responds[:, None]
+    return strain_shock[:, None] * left_out + (reneging_cost * binding)[:, None] * reneged
+
+
+def strain_support(support, loss):
+    """Support (k, M) after a decision's losses, in [0, 1]."""
+    return np.clip(support - loss, 0.0, 1.0)
+
+
+def deployment_share(day, initial_share, deploy_days):
+    """Share of the force in the country on ``day``: a linear ramp from ``initial_share`` to 1 over
+    ``deploy_days``; (N,)."""
+    ramp = np.minimum(1.0, day / np.maximum(deploy_days, 1e-9))
+    return np.where(deploy_days > 0, initial_share + (1.0 - initial_share) * ramp, 1.0)
 
 
 def members_staying(active, support, exit_threshold):
@@ -469,12 +608,21 @@ def attention_update(attention, mean, reversion, volatility, u):
 
 
 # ------------------------------------------------------------------------------- phase 8: escalation, status
-def escalation_level(action, clash):
-    """Today's rung of the ladder: Russia's action, or 4 when Russian and guarantor forces fought."""
-    return np.where(clash, Level.CLASH, action)
+def escalation_level(action, clash, escalated):
+    """Today's rung of the ladder (codes.Level): war after an offensive or an escalated clash, a contained clash
+    when attacked guarantor troops fought, else Russia's daily action."""
+    return np.where((action == Action.OFFENSIVE) | escalated, Level.WAR, np.where(clash, Level.CLASH, action))
 
 
-def failure_mode(level, violence):
-    """How a collapse came about: clash (level 4), a spiral (after sustained violence) or an offensive."""
-    return np.where(level >= Level.CLASH, FailureMode.CLASH, np.where(violence >= SPIRAL_VIOLENCE, FailureMode.SPIRAL,
-                                                             FailureMode.OFFENSIVE))
+def collapse_today(level, collapse_level, fighting, spiral_share):
+    """The ceasefire collapses today (N,) bool: war (or a rung at or above ``collapse_level``), or a spiral: the
+    recent share of fighting days has reached ``spiral_share``."""
+    return (level >= collapse_level) | (level >= Level.WAR) | (fighting >= spiral_share)
+
+
+def failure_mode(action, escalated, level, collapse_level):
+    """How a collapse came about: a deliberate offensive, a clash that escalated (or, with collapse_level at the
+    clash rung, any clash), else a spiral of sustained fighting; (N,) codes.FailureMode."""
+    clash = escalated | ((level == Level.CLASH) & (level >= collapse_level))
+    return np.where(action == Action.OFFENSIVE, FailureMode.OFFENSIVE,
+                    np.where(clash, FailureMode.CLASH, FailureMode.SPIRAL))

@@ -26,6 +26,7 @@ class RussiaParams:
     value_of_gains: np.ndarray  # (N,) float64 utility
     status_quo_value: np.ndarray  # (N,) float64 utility
     rationality: np.ndarray  # (N,) float64 1/utility
+    tactical_precision: np.ndarray  # (N,) float64 1/utility
     incident_value: np.ndarray  # (N,) float64 utility
     probe_value: np.ndarray  # (N,) float64 utility
     info_weight: np.ndarray  # (N,) float64 1
@@ -35,8 +36,14 @@ class RussiaParams:
     quick_win_steepness: np.ndarray  # (N,) float64 1
     offensive_share: np.ndarray  # (N,) float64 1
     probe_share: np.ndarray  # (N,) float64 1
-    foresight_days: np.ndarray  # (N,) float64 days
-    preventive_weight: np.ndarray  # (N,) float64 1
+    type_spread: np.ndarray  # (N,) float64 log units
+    probe_spread: np.ndarray  # (N,) float64 utility
+    shock_sd: np.ndarray  # (N,) float64 utility
+    shock_halflife_days: np.ndarray  # (N,) float64 days
+    review_interval_days: np.ndarray  # (N,) int64 days
+    discount_per_year: np.ndarray  # (N,) float64 1/year
+    backdown_cost: np.ndarray  # (N,) float64 utility
+    tripwire_belief: np.ndarray  # (N,) float64 1
     prior_concentration: np.ndarray  # (N,) float64 pseudo-observations
     sanctions_initial: np.ndarray  # (N,) float64 index
     sanctions_decay_per_day: np.ndarray  # (N,) float64 1/day
@@ -87,7 +94,10 @@ class CoalitionParams:
     lead_delay_days: np.ndarray  # (N,) int64 days
     majority_delay_days: np.ndarray  # (N,) int64 days
     unanimity_delay_days: np.ndarray  # (N,) int64 days
-    delay_discount_days: np.ndarray  # (N,) float64 days
+    consolidation_days: np.ndarray  # (N,) float64 days
+    deploy_days: np.ndarray  # (N,) int64 days
+    initial_share: np.ndarray  # (N,) float64 1
+    reneging_cost: np.ndarray  # (N,) float64 support
     correlation: np.ndarray  # (N,) float64 1
     veto_propensity: np.ndarray  # (N,) float64 probability
     forward_share: np.ndarray  # (N,) float64 1
@@ -111,6 +121,7 @@ class USParams:
     resolve: np.ndarray  # (N,) float64 probability
     binding: np.ndarray  # (N,) float64 1
     capability: np.ndarray  # (N,) float64 1
+    coordination: np.ndarray  # (N,) float64 1
     attention: np.ndarray  # (N,) float64 share
     attention_mean: np.ndarray  # (N,) float64 share
     attention_reversion_per_day: np.ndarray  # (N,) float64 1/day
@@ -118,6 +129,14 @@ class USParams:
     review_day: np.ndarray  # (N,) int64 day
     review_lapse: np.ndarray  # (N,) float64 probability
     review_window_days: np.ndarray  # (N,) float64 days
+
+@dataclass(frozen=True)
+class CeasefireParams:
+    """``ceasefire.*`` parameters, one value per scenario: each (N,) array."""
+
+    clash_escalation: np.ndarray  # (N,) float64 probability
+    spiral_halflife_days: np.ndarray  # (N,) float64 days
+    spiral_share: np.ndarray  # (N,) float64 share
 
 @dataclass(frozen=True)
 class MonitoringParams:
@@ -137,7 +156,8 @@ class ReconstructionParams:
 
 
 _GROUP_TYPES = {"russia": RussiaParams, "ukraine": UkraineParams, "coalition": CoalitionParams, "us": USParams,
-                "monitoring": MonitoringParams, "reconstruction": ReconstructionParams}
+                "ceasefire": CeasefireParams, "monitoring": MonitoringParams,
+                "reconstruction": ReconstructionParams}
 
 
 @dataclass(frozen=True)
@@ -148,6 +168,7 @@ class Params:
     ukraine: UkraineParams
     coalition: CoalitionParams
     us: USParams
+    ceasefire: CeasefireParams
     monitoring: MonitoringParams
     reconstruction: ReconstructionParams
     seed: int
@@ -192,17 +213,28 @@ class State:
     """Everything that changes during a scenario; one row per scenario (N) and member slot (M)."""
 
     scenario: np.ndarray  # (N,) int64 global scenario index
-    # Russia
+    # Russia: its type (drawn once), the persistent shock, its beliefs
+    ru_gains: np.ndarray  # (N,) float64 utility: this Russia's value of achieving its war aims (fixed)
+    ru_status_quo: np.ndarray  # (N,) float64 utility: value it gives up if the ceasefire ends (fixed)
+    ru_war_cost: np.ndarray  # (N,) float64 utility: cost of a protracted war (fixed)
+    ru_revisionism: np.ndarray  # (N,) float64 standard normal: the log factor of ru_gains over its sd (fixed)
+    ru_shock: np.ndarray  # (N,) float64 utility: persistent, mean-reverting shock to the value of war
+    review_offset: np.ndarray  # (N,) int64 day in [0, review interval) of Russia's strategic reviews (fixed)
     ru_strength_k: np.ndarray  # (N,) float64 thousand troops in theatre
     sanctions: np.ndarray  # (N,) float64 sanctions pressure index in [0, 1]
-    us_a: np.ndarray  # (N,) float64 Beta alpha of Russia's belief in US resolve
-    us_b: np.ndarray  # (N,) float64 Beta beta of the same
-    co_a: np.ndarray  # (N,) float64 Beta alpha of Russia's belief in coalition resolve
-    co_b: np.ndarray  # (N,) float64 Beta beta of the same
+    belief_us: np.ndarray  # (N, G) float64 Russia's posterior over US resolve on rules.RESOLVE_GRID
+    belief_co: np.ndarray  # (N, G) float64 Russia's posterior over coalition resolve on the same grid
+    # Moments of the two posteriors, kept with them (engine.refresh_beliefs): the daily phases read them.
+    us_mean: np.ndarray  # (N,) float64 posterior mean of US resolve
+    us_sd: np.ndarray  # (N,) float64 its standard deviation
+    co_mean: np.ndarray  # (N,) float64 posterior mean of coalition resolve
+    co_sd: np.ndarray  # (N,) float64 its standard deviation
+    believed_co_response: np.ndarray  # (N,) float64 Russia's assessed chance that the coalition answers a probe
     # Ukraine
     ua_strength_k: np.ndarray  # (N,) float64 thousand troops holding the line
     ua_capacity_k: np.ndarray  # (N,) float64 thousand troops Ukraine regenerates towards
     territory_km2: np.ndarray  # (N,) float64 ground held relative to the ceasefire line (< 0: lost)
+    retaken_km2: np.ndarray  # (N,) float64 cumulative ground retaken by responses to probes
     investment_total_bn: np.ndarray  # (N,) float64 cumulative reconstruction investment, $bn
     # Coalition members
     member_troops_k: np.ndarray  # (N, M) float32 thousand troops deployed (0 once withdrawn)
@@ -212,17 +244,22 @@ class State:
     member_baseline: np.ndarray  # (N, M) float32 support level support reverts to (fixed)
     member_cost: np.ndarray  # (N, M) float32 support lost per day of deployment (fixed)
     coalition_troops_k: np.ndarray  # (N,) float64 sum of member_troops_k (kept with it by refresh_coalition)
+    deployed_share: np.ndarray  # (N,) float64 share of the members' troops in the country (deployment ramp)
     coalition_members: np.ndarray  # (N,) int64 members deployed: count of member_active (likewise)
     initial_members: np.ndarray  # (N,) int64 members at the ceasefire
     initial_troops_k: np.ndarray  # (N,) float64 troops at the ceasefire
     co_decision_day: np.ndarray  # (N,) int64 day of the pending coalition decision, -1 if none
     co_decision_hit: np.ndarray  # (N,) bool the pending decision follows an attack on coalition troops
+    co_decision_us: np.ndarray  # (N,) bool the US acted on the attack the pending decision answers
+    probe_ground_km2: np.ndarray  # (N,) float64 ground taken by the probe the pending decision answers
+    probe_day: np.ndarray  # (N,) int64 day of that probe, -1 if none
     # United States
     us_attention: np.ndarray  # (N,) float64 political attention in [0, 1]
     us_committed: np.ndarray  # (N,) bool backstop pledge in force (may lapse at the review)
     # Ceasefire
     tension: np.ndarray  # (N,) float64 escalation pressure from recent exchanges of fire
     violence: np.ndarray  # (N,) float64 recent violence: exponentially weighted mean level
+    fighting: np.ndarray  # (N,) float64 recent share of fighting days (probe level or above), EWMA
     level: np.ndarray  # (N,) int64 today's escalation level, codes.Level
     max_level: np.ndarray  # (N,) int64 highest level reached
     max_level_day: np.ndarray  # (N,) int64 day it was first reached
@@ -231,17 +268,19 @@ class State:
     failure_mode: np.ndarray  # (N,) int64 codes.FailureMode
     # Counters (cumulative)
     violations: np.ndarray  # (N,) int64 days with a Russian violation (incidents, probe or offensive)
-    incidents: np.ndarray  # (N,) int64
-    probes: np.ndarray  # (N,) int64
+    incidents: np.ndarray  # (N,) int64 days with incidents
+    probes: np.ndarray  # (N,) int64 limited ground attacks
+    first_probe_day: np.ndarray  # (N,) int64 day of the first probe, -1 if none
     detected: np.ndarray  # (N,) int64 violations detected by monitors
     attributed: np.ndarray  # (N,) int64 violations attributed to Russia
     answered: np.ndarray  # (N,) int64 days on which a guarantor answered a violation
     retaliations: np.ndarray  # (N,) int64 Ukrainian retaliations
-    us_activations: np.ndarray  # (N,) int64 times the US backstop acted
+    us_probe_answers: np.ndarray  # (N,) int64 probes the US answered
+    us_fought_war: np.ndarray  # (N,) bool the US fought alongside the defenders in a renewed war
     us_nonresponses: np.ndarray  # (N,) int64 attributed attacks the US left unanswered
     co_responses: np.ndarray  # (N,) int64 coalition decisions to respond
     co_nonresponses: np.ndarray  # (N,) int64 coalition decisions not to respond
-    clashes: np.ndarray  # (N,) int64 direct clashes with guarantor forces
+    clashes: np.ndarray  # (N,) int64 exchanges of fire with guarantor troops (contained or not)
 
     def take(self, rows: np.ndarray) -> State:
         """The state of a subset of scenarios (positions ``rows``)."""
@@ -254,18 +293,26 @@ class Today:
 
     day: int
     # Phase 1: Russia's choice, and the day's monitoring and decision rates it anticipates (phases 2 and 4 use them).
-    probs: np.ndarray | None = None  # (N, 4) Russia's choice probabilities
+    probs: np.ndarray | None = None  # (N, 3) Russia's daily choice probabilities: hold, incidents, probe
+    review: np.ndarray | None = None  # (N,) bool today is one of Russia's strategic reviews
+    war_value: np.ndarray | None = None  # (N,) expected value of the war itself (utility; NaN off review days)
+    response_cost: np.ndarray | None = None  # (N,) believed cost of the guarantors' responses (likewise)
+    waiting_value: np.ndarray | None = None  # (N,) value of waiting for the next review (likewise)
+    offensive_gap: np.ndarray | None = None  # (N,) offensive utility minus the value of waiting (likewise)
+    p_offensive: np.ndarray | None = None  # (N,) probability of deciding on an offensive today (0 off reviews)
     action: np.ndarray | None = None  # Russia's action, codes.Action
     det_incident: np.ndarray | None = None  # probability that monitors detect incidents today
     det_probe: np.ndarray | None = None  # probability that monitors detect a probe today
     attribution: np.ndarray | None = None  # probability that a detected violation is attributed to Russia
     decision_delay_days: np.ndarray | None = None  # (N,) int64 days from a trigger to the coalition's decision
     p_hit: np.ndarray | None = None  # probability that a probe meets coalition troops
+    p_meet_offensive: np.ndarray | None = None  # probability that an offensive meets coalition troops
     detected: np.ndarray | None = None
     attributed: np.ndarray | None = None
     retaliated: np.ndarray | None = None
     hit: np.ndarray | None = None  # a Russian attack met coalition troops
-    fired_back: np.ndarray | None = None  # those troops fought (tripwire)
+    fired_back: np.ndarray | None = None  # those troops fought (tripwire): a clash
+    escalated: np.ndarray | None = None  # the clash escalated into war
     us_acted: np.ndarray | None = None
     us_failed: np.ndarray | None = None
     co_started: np.ndarray | None = None  # a coalition decision was put in motion today
@@ -273,15 +320,15 @@ class Today:
     co_responded: np.ndarray | None = None
     co_participants: np.ndarray | None = None  # (N,) members taking part in today's response
     ground_km2: np.ndarray | None = None  # ground Russia took today
+    retaken_km2: np.ndarray | None = None  # ground a response retook today
     ru_losses_k: np.ndarray | None = None
     ua_losses_k: np.ndarray | None = None
     level: np.ndarray | None = None  # today's escalation level, codes.Level
-    strain: tuple | None = None  # (rows, (k, M) members left out of today's coalition decisions)
+    strain: tuple | None = None  # (rows, (k, M) support each member loses for today's coalition decisions)
     investment_bn_per_day: np.ndarray | None = None  # today's investment flow, $bn/day
     withdrew: np.ndarray | None = None  # (N, M) members that withdrew today
     beliefs_before: tuple | None = None  # (us mean, coalition mean) before learning
     us_lapsed: np.ndarray | None = None  # (N,) bool the US pledge lapsed at today's review
-
 
 
 # ------------------------------------------------------------------------------------------ coalition

@@ -29,7 +29,10 @@ SUMMARY_FIGURES: dict[str, tuple[str, str]] = {
     "territory_change_km2": ("territory_change_km2", "mean"),
     "investment_total_bn": ("investment_total_bn", "mean"),
     "coalition_members_final": ("coalition_members_final", "mean"),
-    "us_engaged_share": ("us_engaged", "share"),
+    "us_probe_answers": ("us_probe_answers", "mean"),
+    "us_fought_war_share": ("us_fought_war", "share"),
+    "quiet_first_year_share": ("quiet_first_year", "share"),
+    "frozen_conflict_share": ("frozen_conflict", "share"),
     "belief_us_final": ("belief_us_final", "mean"),
     "belief_coalition_final": ("belief_coalition_final", "mean"),
     "reassurance_final": ("reassurance_final", "mean"),
@@ -141,6 +144,22 @@ def summarize(df: pd.DataFrame, horizon_days: int) -> dict:
     return out
 
 
+def yearly_hazards(table: pd.DataFrame, horizon_days: int, year_days: int = 365) -> pd.DataFrame:
+    """Hazard of collapse in each year after the ceasefire: collapses in the year over scenarios still holding at
+    its start, with 95% Wilson intervals; one row per (whole or last partial) year."""
+    days = collapse_days(table)
+    rows = []
+    for start in range(0, horizon_days, year_days):
+        end = min(start + year_days, horizon_days)
+        at_risk = int(((days < 0) | (days > start)).sum())
+        failed = int(((days > start) & (days <= end)).sum())
+        low, high = wilson_interval(failed, at_risk)
+        rows.append({"year": start // year_days + 1, "first_day": start + 1, "last_day": end, "at_risk": at_risk,
+                     "collapsed": failed, "hazard": failed / at_risk if at_risk else math.nan,
+                     "ci_low": low, "ci_high": high})
+    return pd.DataFrame(rows)
+
+
 def condition_row(table: pd.DataFrame, horizon_days: int,
                   means: Mapping[str, str] = CONDITION_MEANS) -> dict:
     """One row of a report's table of conditions for the scenarios of one condition: scenarios, collapses,
@@ -158,7 +177,7 @@ def condition_row(table: pd.DataFrame, horizon_days: int,
         "ci_high": high,
         "median_survival_days": math.nan if median is None else float(median),
         "mean_collapse_day": mean_day,
-        "us_engaged_share": float(table[SUMMARY_FIGURES["us_engaged_share"][0]].mean()),
+        "us_fought_war_share": float(table[SUMMARY_FIGURES["us_fought_war_share"][0]].mean()),
     }
     row.update({column: float(table[outcome].mean()) for column, outcome in means.items()})
     row.update({f"failure_{mode}": share for mode, share in failure_shares(table, FAILURES).items()})

@@ -19,13 +19,14 @@ def test_codes_are_pinned_to_names():
     # Configs and tables store names, state arrays codes: reordering an enum would silently turn unanimity into
     # lead nation in every saved design, so each pair is written out here.
     assert {m.label: int(m) for m in Action} == {"hold": 0, "incidents": 1, "probe": 2, "offensive": 3}
-    assert {m.label: int(m) for m in Level} == {"quiet": 0, "incidents": 1, "probe": 2, "offensive": 3,
-                                                 "direct clash": 4}
+    assert {m.label: int(m) for m in Level} == {"quiet": 0, "incidents": 1, "probe": 2, "contained clash": 3,
+                                                 "war": 4}
     assert {m.label: int(m) for m in FailureMode} == {"none": 0, "offensive": 1, "clash": 2, "spiral": 3}
     assert {m.label: int(m) for m in DecisionRule} == {"lead_nation": 0, "majority": 1, "unanimity": 2}
     assert {m.label: int(m) for m in MonitoringRegime} == {"none": 0, "observers": 1, "us_led": 2}
-    # The first actions are the first rungs of the ladder.
+    # Russia's daily actions are the first rungs of the ladder; an offensive is war.
     assert all(int(a) == int(Level[a.name]) for a in Action if a.name in Level.__members__)
+    assert Level.WAR > Level.CLASH > Level.PROBE
 
 
 def test_parameter_choices_come_from_the_enums():

@@ -21,7 +21,7 @@ US_KEYS = ", ".join(sorted(p.name for p in PARAMS if p.group == "us"))
 
 def test_defaults():
     c = compose()
-    assert (c.n_scenarios, c.horizon_days, c.collapse_level, c.preset) == (10000, 1095, 3, "coalition_us_backstop")
+    assert (c.n_scenarios, c.horizon_days, c.collapse_level, c.preset) == (10000, 1095, 4, "coalition_us_backstop")
     assert c.coalition.members == 30 and c.coalition.decision_rule == "lead_nation" and c.monitoring.regime == "us_led"
     assert c.us.credibility == c.us.resolve  # honest signals by default
 

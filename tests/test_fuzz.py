@@ -62,7 +62,7 @@ UNIT_OUTCOMES = ("belief_us_final", "belief_coalition_final", "security_final", 
                  "sanctions_final")
 COUNT_OUTCOMES = ("violations", "incidents", "probes", "violations_detected", "violations_attributed",
                   "violations_answered", "retaliations", "clashes", "coalition_responses", "coalition_nonresponses",
-                  "us_activations", "us_nonresponses")
+                  "us_probe_answers", "us_nonresponses", "ground_retaken_km2")
 
 
 @cache
@@ -161,7 +161,8 @@ def _check_today(today) -> None:
     for name in ("ground_km2", "ru_losses_k", "ua_losses_k", "investment_bn_per_day"):
         v = getattr(today, name)
         assert np.isfinite(v).all() and (v >= 0).all(), name
-    assert ((today.level >= 0) & (today.level <= Level.CLASH)).all()
+    assert ((today.level >= 0) & (today.level <= Level.WAR)).all()
+    assert ((today.p_offensive >= 0) & (today.p_offensive <= 1)).all() and (today.p_offensive[~today.review] == 0).all()
 
 
 def _check_series(values: dict[str, np.ndarray]) -> None:
@@ -214,7 +215,11 @@ def check_outcomes(config: Config, table: pd.DataFrame) -> None:
     assert (end[~collapsed] == config.horizon_days).all()
     assert (np.isnan(collapse_day) == ~collapsed).all() and (collapse_day[collapsed] == end[collapsed]).all()
     assert ((col["failure_mode"] == "none") == ~collapsed).all()
-    assert ((col["max_level"] >= config.collapse_level) == collapsed).all()  # collapse is the first crossing
+    # A collapse at or above collapse_level, or a spiral (which may end at a lower rung); no level at or above it
+    # without a collapse.
+    assert (~(col["max_level"] >= config.collapse_level) | collapsed).all()
+    spiral = col["failure_mode"] == "spiral"
+    assert ((col["max_level"] >= config.collapse_level) | spiral)[collapsed].all()
     assert (col["max_level_day"] <= end).all()
     for name in UNIT_OUTCOMES:
         assert ((col[name] >= 0) & (col[name] <= 1)).all(), name
@@ -224,7 +229,9 @@ def check_outcomes(config: Config, table: pd.DataFrame) -> None:
     assert (col["violations"] >= col["incidents"] + col["probes"]).all()
     assert (col["violations_detected"] <= col["violations"]).all()
     assert (col["violations_attributed"] <= col["violations_detected"]).all()
-    assert (col["us_engaged"] == (col["us_activations"] > 0)).all()
+    assert (col["us_fought_war"] <= collapsed).all()  # the US fights a war only on the day the ceasefire ends
+    assert (col["quiet_first_year"] <= ((col["first_probe_day"] < 0) | (col["first_probe_day"] > 365))).all()
+    assert (col["frozen_conflict"] <= ~collapsed).all()
     slots = round(config.spec("coalition.members").support()[1])  # sampled member counts are rounded
     assert ((col["coalition_members_final"] >= 0) & (col["coalition_members_final"] <= slots)).all()
     for key in config.sampled_keys:  # sampled values stay inside their distribution's support
@@ -276,7 +283,8 @@ def check_trajectories(config: Config, table: pd.DataFrame, traj: pd.DataFrame, 
         np.testing.assert_array_equal(values[name][ends][complete], table[outcome].to_numpy(dtype=float)[complete],
                                       err_msg=name)
     collapsed = table["collapsed"].to_numpy(dtype=bool) & complete
-    assert (values["level"][ends][collapsed] >= config.collapse_level).all()
+    ended_by_level = collapsed & (table["failure_mode"].to_numpy() != "spiral")
+    assert (values["level"][ends][ended_by_level] >= config.collapse_level).all()
 
 
 def check_against_reference(table: pd.DataFrame, expected: dict[str, np.ndarray]) -> None:

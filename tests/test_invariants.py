@@ -20,16 +20,20 @@ UNCERTAIN = ("us.resolve={dist:beta,a:2,b:2}", "coalition.troops_k={dist:uniform
 
 def check_state(s: State, previous: State) -> None:
     floats = [v for v in vars(s).values() if v.dtype.kind == "f"]
+    # Russia's beliefs are probability distributions over the resolve grid.
+    for name in ("belief_us", "belief_co"):
+        v = getattr(s, name)
+        assert (v >= 0).all() and np.allclose(v.sum(axis=1), 1.0, atol=1e-12), name
     for v in floats:
         assert np.isfinite(v).all()
-    for name in ("sanctions", "us_attention", "member_support"):
+    for name in ("sanctions", "us_attention", "member_support", "deployed_share", "fighting", "believed_co_response"):
         v = getattr(s, name)
         assert ((v >= 0) & (v <= 1)).all(), name
     for name in ("ru_strength_k", "ua_strength_k", "member_troops_k", "tension", "violence", "investment_total_bn",
-                 "us_a", "us_b", "co_a", "co_b"):
+                 "retaken_km2", "probe_ground_km2"):
         assert (getattr(s, name) >= 0).all(), name
     for name in ("violations", "incidents", "probes", "detected", "attributed", "investment_total_bn", "max_level",
-                 "us_activations", "co_responses", "clashes"):
+                 "us_probe_answers", "us_fought_war", "co_responses", "clashes", "deployed_share", "retaken_km2"):
         assert (getattr(s, name) >= getattr(previous, name)).all(), name
     assert (s.collapsed >= previous.collapsed).all()  # collapse is absorbing
     assert (s.detected <= s.violations).all() and (s.attributed <= s.detected).all()

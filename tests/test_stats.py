@@ -25,7 +25,9 @@ def outcome_table(n: int = 500, horizon: int = 200, seed: int = 1) -> pd.DataFra
     day[~collapsed] = pd.NA
     columns = {column for column, _statistic in stats.SUMMARY_FIGURES.values()}
     table = pd.DataFrame({column: rng.normal(size=n) for column in sorted(columns)})
-    table[stats.SUMMARY_FIGURES["us_engaged_share"][0]] = rng.random(n) < 0.4
+    for key in ("us_fought_war_share", "quiet_first_year_share", "frozen_conflict_share"):
+        table[stats.SUMMARY_FIGURES[key][0]] = rng.random(n) < 0.4
+    table[stats.SUMMARY_FIGURES["us_probe_answers"][0]] = rng.integers(0, 5, n)
     return table.assign(collapsed=collapsed, collapse_day=day, failure_mode=mode,
                         max_level=rng.integers(0, len(Level), n))
 
@@ -104,7 +106,7 @@ def test_a_report_row_has_the_summary_figures_of_the_same_table(seed):
     assert [row["ci_low"], row["ci_high"]] == summary["collapse_probability"]["ci95"]
     assert row["median_survival_days"] == summary["median_survival_days"]
     assert row["mean_collapse_day"] == summary["mean_collapse_day_if_collapsed"]
-    assert row["us_engaged_share"] == summary["us_engaged_share"]
+    assert row["us_fought_war_share"] == summary["us_fought_war_share"]
     for column, outcome in stats.CONDITION_MEANS.items():
         key = next(k for k, (c, _s) in stats.SUMMARY_FIGURES.items() if c == outcome)
         assert row[column] == summary[key]["mean"]
