@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.codes import Action, FailureMode, Level
+from sim.codes import Action, FailureMode
 from sim.engine import belief_coalition, belief_us, believed_us, coalition_troops, reassurance, security
 from sim.state import Params, State, Today
 

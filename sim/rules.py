@@ -375,25 +375,29 @@ def us_act_probability(resolve, binding, attention, committed, hit, coordination
     return np.where(hit, 1.0 - (1.0 - p) * (1.0 - coordination), p)
 
 
+def _col(x):
+    """A per-scenario (k,) array as a (k, 1) column, to broadcast against the resolve grid."""
+    return np.asarray(x)[:, None]
+
+
 def coalition_response_probability(resolve, binding, support, active_members, rule, correlation, veto_propensity,
                                    hit, automaticity, us_acted, coordination):
     """Probability that the coalition responds, as a model of its decision that Russia can evaluate (k, G) for
     resolve (k, G) or (k, 1) and per-scenario (k,) inputs: every active member at the same resolve and at the mean
     support, the correlated-willingness mixture integrated exactly (given the common shock, members are
     independent), then the decision rule (lead nation, majority, unanimity with vetoes)."""
-    col = (lambda x: np.asarray(x)[:, None])
-    p = act_probability(resolve, col(binding)) * (0.5 + 0.5 * col(support))
-    p = np.where(col(hit), 1.0 - (1.0 - p) * (1.0 - col(automaticity)), p)
-    p = np.where(col(us_acted), 1.0 - (1.0 - p) * (1.0 - col(coordination)), p)
-    rho, n = col(correlation), col(active_members)
+    p = act_probability(resolve, _col(binding)) * (0.5 + 0.5 * _col(support))
+    p = np.where(_col(hit), 1.0 - (1.0 - p) * (1.0 - _col(automaticity)), p)
+    p = np.where(_col(us_acted), 1.0 - (1.0 - p) * (1.0 - _col(coordination)), p)
+    rho, n = _col(correlation), _col(active_members)
     q_high, q_low = rho + (1.0 - rho) * p, (1.0 - rho) * p  # willingness given the common shock below / above p
     half = np.floor(n / 2.0)  # more than half of the active members willing: P(X > floor(n / 2))
     majority_high = special.bdtrc(half, n, q_high)
     majority_low = special.bdtrc(half, n, q_low)
-    veto = col(veto_propensity)
+    veto = _col(veto_propensity)
     unanimous_high = (1.0 - (1.0 - q_high) * veto) ** n
     unanimous_low = (1.0 - (1.0 - q_low) * veto) ** n
-    rule = col(rule)
+    rule = _col(rule)
     respond = np.select([rule == DecisionRule.LEAD_NATION, rule == DecisionRule.MAJORITY],
                         [p, p * majority_high + (1.0 - p) * majority_low],
                         p * unanimous_high + (1.0 - p) * unanimous_low)
