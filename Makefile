@@ -30,9 +30,11 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m sim.bench
 
-# Property-based fuzzing of the configuration space (tests/test_fuzz.py, hypothesis profile `fuzz`): FUZZ_EXAMPLES
-# configurations split over FUZZ_JOBS processes with independent random seeds; each prints its statistics. A failing
-# example is kept in .hypothesis/ and replayed first by the next run.
+# Property-based fuzzing (tests/test_fuzz.py, hypothesis profile `fuzz`) of the configuration space and of the
+# command line (override strings, CEASEFIRE_SIM_MEMORY_BYTES, output directories: never a traceback): FUZZ_EXAMPLES
+# configurations (and a thirtieth as many command lines, each a whole run) split over FUZZ_JOBS processes with
+# independent random seeds; each prints its statistics. A failing example is kept in .hypothesis/ and replayed
+# first by the next run.
 FUZZ_EXAMPLES ?= 10000
 FUZZ_JOBS ?= 2
 fuzz: $(STAMP)
@@ -48,6 +50,19 @@ fuzz: $(STAMP)
 app: $(STAMP)
 	SOLARA_TELEMETRY_MIXPANEL_ENABLE=False $(BIN)/solara run sim.app --host 127.0.0.1 --port $(APP_PORT) \
 		--production --no-check-version
+
+# The workshop notebooks in JupyterLab, on this machine only, with its update and news checks off. The first run
+# installs the `workshop` extra: run it once while online, before the day.
+.PHONY: notebooks
+NOTEBOOK_PORT ?= 8888
+$(VENV)/.installed-workshop: pyproject.toml | $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS),workshop]"
+	touch $@
+
+notebooks: $(VENV)/.installed-workshop
+	$(BIN)/jupyter lab --ip 127.0.0.1 --port $(NOTEBOOK_PORT) --notebook-dir experiments/workshop \
+		--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate --LabApp.news_url=None \
+		--LabApp.extension_manager=readonly
 
 clean:
 	rm -rf $(VENV) outputs multirun .pytest_cache .ruff_cache

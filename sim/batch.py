@@ -3,12 +3,18 @@
 Scenarios are independent rows: a chunk runs them side by side through ``engine.step``; a scenario that
 collapses has its outcome recorded on the day it collapses and is dropped from the chunk soon after
 (``compact_share``), which cannot change any result because every draw is addressed by scenario index.
+
+With ``workers > 1`` chunks run in worker processes that end as soon as the process that started them ends
+(``stop_with``), so that nothing keeps computing or holds a job's lock after its parent was killed.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -16,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sim import stats
-from sim.config import Config
+from sim.config import MAX_WORKERS, RUN_SETTINGS, Config
 from sim.design import build_params, design_keys, param_columns
 from sim.engine import initial_state, step
 from sim.memory import plan_memory
@@ -28,6 +34,87 @@ log = logging.getLogger("sim.batch")
 
 # Drop finished scenarios from the working arrays once they are this share of the chunk.
 COMPACT_SHARE = 0.05
+# How often a process that cannot wait on a pidfd (not Linux >= 5.3) checks that its parent still runs (seconds).
+PARENT_POLL_S = 1.0
+_watched: set[int] = set()  # processes this process already ends with (stop_with); a forked child watches none
+os.register_at_fork(after_in_child=_watched.clear)
+
+
+def stop_with(pid: int) -> None:
+    """End this process (SIGKILL, as ``kill -9`` would) as soon as process ``pid`` ends.
+
+    A worker or a job started for a command must not outlive it: killed alone, the parent would otherwise leave
+    workers computing and writing for minutes. A daemon thread waits on a pidfd of ``pid`` (Linux), or polls it.
+    """
+    if pid in _watched or pid == os.getpid():
+        return
+    _watched.add(pid)
+
+    def wait() -> None:
+        try:
+            fd = os.pidfd_open(pid)
+        except ProcessLookupError:  # already gone
+            fd = None
+        except (AttributeError, OSError):  # no pidfd here (not Linux >= 5.3): poll
+            fd = None
+            while _alive(pid):
+                time.sleep(PARENT_POLL_S)
+        if fd is not None:
+            import select
+
+            select.select([fd], [], [])  # readable once the process has ended
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=wait, name=f"stop-with-{pid}", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by someone else
+        return True
+    return True
+
+
+def _worker_start(parent: int) -> None:
+    """Initializer of a worker process: end with the parent; on Ctrl-C (sent to the whole process group) end
+    quietly, as the parent reports the interruption."""
+    stop_with(parent)
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, lambda *_: os._exit(130))
+
+
+def available_cores() -> int:
+    """CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def _check_options(chunk_size=None, workers=1, trajectory_every=1) -> None:
+    """Refuse options that are not whole numbers in range (ValueError naming the option and what is allowed)."""
+    limits = (("chunk_size", chunk_size, RUN_SETTINGS["chunk_size"][2]), ("workers", workers, MAX_WORKERS),
+              ("trajectory_every", trajectory_every, None))
+    for name, value, high in limits:
+        if value is None and name == "chunk_size":
+            continue
+        whole = isinstance(value, int | np.integer) and not isinstance(value, bool)
+        if not whole or value < 1 or (high is not None and value > high):
+            allowed = f"a whole number from 1 to {high:,}" if high is not None else "a whole number of days, at least 1"
+            raise ValueError(f"{name}={value!r} is not allowed; allowed: {allowed}"
+                             + (" or None (the config's chunk_size)" if name == "chunk_size" else ""))
+
+
+def _capped_workers(workers: int) -> int:
+    """``workers`` capped at the cores available, saying so in the log (outcomes are the same for any number)."""
+    cores = available_cores()
+    if workers > cores:
+        log.info(f"workers={workers} is more than the {cores} cores available: running {cores} processes")
+        return cores
+    return workers
 
 
 @dataclass
@@ -53,7 +140,8 @@ def run_chunk(config: Config, scenarios: np.ndarray, trajectories: bool = False,
     ``param_values``: explicit per-scenario values (key -> array aligned with ``scenarios``), see
     ``sim.design.build_params``.
     """
-    scenarios = np.asarray(scenarios, dtype=np.int64)
+    _check_options(trajectory_every=trajectory_every)
+    scenarios = _validated_scenarios(config, scenarios, param_values)
     n, horizon = len(scenarios), config.horizon_days
     params = build_params(config, scenarios, param_values)
     columns = param_columns(params, design_keys(config, param_values))
@@ -121,12 +209,23 @@ class BatchResult:
 
 
 def _validated_scenarios(config: Config, scenarios, param_values) -> np.ndarray:
+    """The scenario indices to run as int64 (default: the config's shard): whole numbers in [0, n_scenarios) only;
+    a boolean mask or float indices are refused, never converted (a mask would run rows 0 and 1)."""
     if scenarios is None:  # the config's shard of the design (all of it unless shard/shards are set)
         scenarios = np.arange(*config.scenario_range)
-    scenarios = np.asarray(scenarios, dtype=np.int64)
-    if scenarios.size and (scenarios.min() < 0 or scenarios.max() >= config.n_scenarios):
+    raw = np.asarray(scenarios)
+    if raw.ndim != 1:
+        raise ValueError(f"scenarios={scenarios!r} must be a sequence of scenario indices (one dimension)")
+    if raw.dtype.kind == "b":
+        raise ValueError("scenarios is a boolean mask; allowed: integer scenario indices, e.g. "
+                         "np.flatnonzero(mask) for the scenarios a mask selects")
+    if raw.size and raw.dtype.kind not in "iu":
+        raise ValueError(f"scenarios must be integer scenario indices; got {raw.dtype} values such as "
+                         f"{raw[:3].tolist()}")
+    if raw.size and (raw.min() < 0 or raw.max() >= config.n_scenarios):
         raise ValueError(f"scenario indices must lie in [0, {config.n_scenarios}); the design has "
                          f"n_scenarios={config.n_scenarios}")
+    scenarios = raw.astype(np.int64)
     for key, v in (param_values or {}).items():
         if len(v) != len(scenarios):
             raise ValueError(f"param_values[{key!r}] has {len(v)} values for {len(scenarios)} scenarios")
@@ -147,8 +246,11 @@ def iter_chunks(config: Config, scenarios=None, chunk_size: int | None = None, t
     """Yield (outcomes, trajectories or None) chunk by chunk, in scenario order.
 
     With ``workers > 1`` chunks run in that many processes (at most ``2 * workers`` chunks in flight, so
-    memory stays bounded); results are identical to one process because draws are addressed by scenario.
+    memory stays bounded; no more processes than chunks or cores); results are identical to one process because
+    draws are addressed by scenario.
     """
+    _check_options(chunk_size, workers, trajectory_every)
+    workers = _capped_workers(workers)
     scenarios = _validated_scenarios(config, scenarios, param_values)
     plan = plan_memory(config, len(scenarios), chunk_size, trajectories=trajectories,
                        trajectory_every=trajectory_every, workers=workers, what="iter_chunks")
@@ -168,6 +270,7 @@ def iter_chunks(config: Config, scenarios=None, chunk_size: int | None = None, t
         part = scenarios[start:start + chunk_size]
         values = {k: np.asarray(v)[start:start + len(part)] for k, v in (param_values or {}).items()} or None
         jobs.append((config, part, trajectories, trajectory_every, values))
+    workers = min(workers, len(jobs))
     try:
         if workers <= 1 or len(jobs) <= 1:
             for job in jobs:
@@ -180,7 +283,8 @@ def iter_chunks(config: Config, scenarios=None, chunk_size: int | None = None, t
         from concurrent.futures import ProcessPoolExecutor
 
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method), initializer=_worker_start,
+                                 initargs=(os.getpid(),)) as pool:
             pending, queue = deque(), iter(jobs)
             for job in queue:
                 pending.append((len(job[1]), pool.submit(_chunk_job, *job)))
@@ -215,6 +319,8 @@ def run_batch(config: Config, scenarios=None, chunk_size: int | None = None, tra
     ``progress`` shows a bar on stderr (default: when stderr is a terminal). ``workers`` > 1 runs chunks in
     that many processes with identical results.
     """
+    _check_options(chunk_size, workers, trajectory_every)
+    workers = _capped_workers(workers)
     scenarios = _validated_scenarios(config, scenarios, param_values)
     plan = plan_memory(config, len(scenarios), chunk_size, trajectories=trajectories,
                        trajectory_every=trajectory_every, workers=workers, kept=len(scenarios))
@@ -243,13 +349,16 @@ def stream_batch(config: Config, path, scenarios=None, chunk_size: int | None = 
     The file is written under a temporary name and renamed when complete, so a killed run leaves no partial
     table; an existing file is refused unless ``overwrite``. Returns rows written and elapsed seconds.
     """
-    import os
     import tempfile
     from pathlib import Path
 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from sim.io import file_mode
+
+    _check_options(chunk_size, workers)
+    workers = _capped_workers(workers)
     path = Path(path)
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists; refusing to overwrite a finished output")
@@ -261,6 +370,7 @@ def stream_batch(config: Config, path, scenarios=None, chunk_size: int | None = 
     chunk_size = plan.chunk_size
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.fchmod(fd, file_mode())  # mkstemp makes it 0600: give it the mode open() would
     os.close(fd)
     started, rows, writer = time.perf_counter(), 0, None
     try:
@@ -282,4 +392,4 @@ def stream_batch(config: Config, path, scenarios=None, chunk_size: int | None = 
     return {"rows": rows, "elapsed_s": time.perf_counter() - started, "path": str(path)}
 
 
-__all__ = ["BatchResult", "iter_chunks", "run_batch", "run_chunk", "stream_batch"]
+__all__ = ["BatchResult", "available_cores", "iter_chunks", "run_batch", "run_chunk", "stop_with", "stream_batch"]

@@ -14,6 +14,7 @@ import typing
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import field, make_dataclass
+from pathlib import Path
 from typing import Any
 
 from sim.config import (
@@ -23,6 +24,7 @@ from sim.config import (
     Config,
     ConfigError,
     Output,
+    preset_names,
     unknown_key,
     validate,
 )
@@ -112,8 +114,12 @@ def from_omegaconf(cfg) -> Config:
 
 
 @contextmanager
-def _hydra() -> Iterator[None]:
-    """Hydra initialised on ``configs/`` with the schema registered, and cleared again afterwards."""
+def _hydra(config_dir: str | None = None) -> Iterator[None]:
+    """Hydra initialised on ``configs/`` with the schema registered, and cleared again afterwards.
+
+    ``config_dir``: a directory added to the search path as ``--config-dir`` adds it (``hydra.main``'s own search
+    path, built with Hydra's private helpers: there is no public way to add one).
+    """
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
@@ -121,44 +127,70 @@ def _hydra() -> Iterator[None]:
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+            if config_dir is not None:
+                from hydra._internal.hydra import Hydra
+                from hydra._internal.utils import create_config_search_path
+                from hydra.core.config_search_path import SearchPathQuery
+
+                path = Path(config_dir).absolute()
+                if not path.is_dir():
+                    raise ConfigError(f"--config-dir {config_dir}: no such directory")
+                GlobalHydra.instance().clear()  # initialised on configs/ alone: again, with the directory added
+                search_path = create_config_search_path(str(CONFIG_DIR))
+                search_path.prepend(provider="command-line", path=f"file://{path}",
+                                    anchor=SearchPathQuery(provider="schema"))
+                Hydra.create_main_hydra2(task_name="__main__", config_search_path=search_path)
             yield
     finally:
         GlobalHydra.instance().clear()
 
 
-def compose_config(overrides: Sequence[str] | None = None) -> Config:
-    """Compose ``configs/config.yaml`` with Hydra overrides and return the validated, frozen ``Config``."""
+def compose_config(overrides: Sequence[str] | None = None, *, config_name: str | None = None,
+                   config_dir: str | None = None) -> Config:
+    """Compose ``configs/config.yaml`` with Hydra overrides and return the validated, frozen ``Config``.
+
+    ``config_name`` and ``config_dir``: another primary config, and a directory searched besides ``configs/``, as
+    ``--config-name`` and ``--config-dir`` give them to ``python -m sim``."""
     from hydra import compose
 
+    if isinstance(overrides, str) or not all(isinstance(o, str) for o in overrides or ()):
+        raise ConfigError(f"overrides={overrides!r} must be a list of override strings, e.g. "
+                          f"{[overrides] if isinstance(overrides, str) else ['scenario=minsk', 'n_scenarios=2000']}")
     overrides = list(overrides or [])
     bad = _malformed(overrides)  # also what Hydra would accept but mean otherwise (scenario=[a,b] merges presets)
     if bad is not None:
         raise ConfigError(bad)
     try:
-        with _hydra():
-            cfg = compose(config_name="config", overrides=overrides)
+        with _hydra(config_dir):
+            cfg = compose(config_name=config_name or "config", overrides=overrides)
+    except ConfigError:
+        raise
     except Exception as exc:  # Hydra raises several exception types for bad overrides
         raise ConfigError(explain(exc, overrides)) from None
     return from_omegaconf(cfg)
 
 
-def compose_command_line(overrides: Sequence[str], multirun: bool):
+def compose_command_line(overrides: Sequence[str], multirun: bool, config_name: str | None = None,
+                         config_dir: str | None = None):
     """The whole composed config of a command line, Hydra's own ``hydra`` node included, as ``python -m sim``
-    composes it (a sweep's values kept unexpanded in ``hydra.overrides.task`` under ``multirun``).
+    composes it (a sweep's values kept unexpanded in ``hydra.overrides.task`` under ``multirun``), with the
+    ``--config-name`` and ``--config-dir`` given, if any.
 
-    Raises ``ConfigError`` for a command line Hydra cannot compose (unknown key, group option or experiment, bad
-    syntax).
+    Raises ``ConfigError`` for a command line Hydra cannot compose (unknown key, group option, experiment or config
+    name, bad syntax).
     """
     from hydra.core.global_hydra import GlobalHydra
     from hydra.types import RunMode
 
     try:
-        with _hydra():
+        with _hydra(config_dir):
             # hydra.compose has no run mode or shell parsing; the loaded Hydra object has (public module, typed
             # attribute), so the sweep is composed exactly as `hydra.main` will compose it.
             return GlobalHydra.instance().hydra.compose_config(
-                config_name="config", overrides=list(overrides), from_shell=True, with_log_configuration=False,
-                run_mode=RunMode.MULTIRUN if multirun else RunMode.RUN)
+                config_name=config_name or "config", overrides=list(overrides), from_shell=True,
+                with_log_configuration=False, run_mode=RunMode.MULTIRUN if multirun else RunMode.RUN)
+    except ConfigError:
+        raise
     except Exception as exc:  # Hydra raises several exception types for bad overrides
         raise ConfigError(explain(exc, overrides)) from None
 
@@ -188,6 +220,9 @@ def _malformed(overrides: Sequence[str] | None) -> str | None:
                 list(override.sweep_string_iterator())  # as the sweeper will expand it, e.g. range(0,1,0)
             except Exception as exc:
                 return f"{line}: {exc}"
+        elif override.is_delete() and override.key_or_group == "scenario" and override.value() is None:
+            return (f"{line}: every run starts from a preset, which cannot be removed; allowed: scenario=NAME to "
+                    f"choose another, one of {', '.join(sorted(preset_names()))}")
         elif override.key_or_group in GROUP_OPTIONS and not isinstance(override.value(), str):
             key = override.get_key_element()
             return (f"{line}: {override.key_or_group} takes one option name, e.g. {key}=NAME; to compare several, "
@@ -212,6 +247,10 @@ def explain(exc: Exception, overrides: Sequence[str] | None = None) -> str:
     bad = _malformed(overrides)
     if bad is not None:
         return bad
+    if isinstance(exc, MissingConfigException) and exc.missing_cfg_file and not exc.options and "/" not in str(
+            exc.missing_cfg_file):  # the primary config (--config-name)
+        return (f"--config-name {exc.missing_cfg_file}: no such config in {CONFIG_DIR} (or a --config-dir); "
+                "allowed: config (the default) or a YAML file's name there")
     if isinstance(exc, MissingConfigException) and exc.missing_cfg_file:  # an unknown option of a config group
         return f"'{exc.missing_cfg_file}' does not exist; allowed: {', '.join(exc.options or ()) or 'none'}"
     cause = exc.__cause__

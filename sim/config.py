@@ -60,12 +60,17 @@ def allowed_keys(group: str | None = None) -> list[str]:
     return sorted(p.name for p in PARAMS if p.group == group)
 
 
+def _top_level() -> str:
+    # experiment is a config group chosen with +experiment=NAME (and removed before validation), not a value
+    return f"allowed top-level keys: {', '.join(allowed_keys())}, and the group experiment (+experiment=NAME)"
+
+
 def unknown_key(key: str) -> str:
     """The message for a key no config holds (``group.name`` or top-level): it and the keys allowed there."""
     group, dot, _ = key.partition(".")
     if dot and group in {*GROUPS, "output"}:
         return f"unknown key {key}; allowed keys in {group}: {', '.join(allowed_keys(group))}"
-    return f"unknown key {key}; allowed top-level keys: {', '.join(allowed_keys())}"
+    return f"unknown key {key}; {_top_level()}"
 
 
 # ------------------------------------------------------------------------------------------ presets
@@ -241,9 +246,15 @@ def _number(key, value, *, integer=False):
     return int(value) if integer else float(value)
 
 
+def _bound(value) -> str:
+    """A range bound as written: short (``1e+07``) where that is exact, otherwise in full (the seed's 2**63 - 1)."""
+    short = f"{value:g}"
+    return short if float(short) == value else f"{value}"
+
+
 def _check_range(key, value, low, high):
     if not (low <= value <= high):
-        raise ConfigError(f"{key}={value!r} is outside [{low:g}, {high:g}]")
+        raise ConfigError(f"{key}={value!r} is outside [{_bound(low)}, {_bound(high)}]")
 
 
 def _parse_spec(p: ParamSpec, raw) -> Spec:
@@ -317,7 +328,7 @@ def validate(raw: dict) -> Config:
     raw = dict(raw)
     unknown = sorted(set(raw) - set(allowed_keys()) - _HYDRA_KEYS)
     if unknown:
-        raise ConfigError(f"unknown key(s) {unknown}; allowed top-level keys: {', '.join(allowed_keys())}")
+        raise ConfigError(f"unknown key(s) {unknown}; {_top_level()}")
     output = _parse_output(raw.get("output"))
     settings = {}
     for name, (default, low, high, _) in RUN_SETTINGS.items():

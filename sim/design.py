@@ -57,13 +57,35 @@ def inverse_cdf(spec: Spec, u: np.ndarray) -> np.ndarray:
         right = high - np.sqrt((1.0 - u) * (high - low) * (high - mode))
         return np.where(u < cut, left, right)
     if spec.dist == "truncnormal":
-        mean, sd, low, high = a
-        lo, hi = special.ndtr((low - mean) / sd), special.ndtr((high - mean) / sd)
-        return np.clip(mean + sd * special.ndtri(lo + u * (hi - lo)), low, high)
+        return _truncnormal(u, *a)
     if spec.dist == "choice":
         values = a[0]
         return np.minimum((u * len(values)).astype(np.int64), len(values) - 1)
     raise ValueError(f"unknown distribution {spec.dist!r}")
+
+
+def _truncnormal(u: np.ndarray, mean: float, sd: float, low: float, high: float) -> np.ndarray:
+    """Inverse CDF of a normal (``mean``, ``sd``) truncated to [``low``, ``high``], accurate in the far tails.
+
+    The standard normal CDF ``ndtr`` keeps its relative precision below the mean only, so an interval that lies
+    above the mean is mirrored below it; where even the lower tail underflows (more than about 37 sd away) the
+    inverse is taken in log space. An interval holding the mean or lying below it, not that far out, is mapped
+    exactly as before (``ndtri(ndtr(a) + u * (ndtr(b) - ndtr(a)))``)."""
+    u = np.asarray(u, dtype=np.float64)
+    a, b = (low - mean) / sd, (high - mean) / sd
+    mirrored = a > 0  # the interval lies above the mean: sample its mirror image below the mean
+    if mirrored:
+        a, b, u = -b, -a, 1.0 - u
+    with np.errstate(divide="ignore", over="ignore"):  # a or b infinite: sd too small for the bounds' distance
+        lo, hi = special.ndtr(a), special.ndtr(b)
+        log_lo, log_hi = special.log_ndtr(a), special.log_ndtr(b)
+        if hi > 1e-300:
+            z = special.ndtri(lo + u * (hi - lo))
+        elif np.isfinite(log_hi):  # log(lo + u * (hi - lo)) = log(u * hi + (1 - u) * lo)
+            z = special.ndtri_exp(np.logaddexp(np.log(u) + log_hi, np.log1p(-u) + log_lo))
+        else:  # beyond log space too (|b| > ~1e154): all the mass at b, the bound nearest the mean
+            z = np.full_like(u, np.inf)
+    return np.clip(mean + sd * (-z if mirrored else z), low, high)
 
 
 def encode_fixed(key: str, spec: Spec, n: int) -> np.ndarray:
@@ -133,10 +155,21 @@ def explicit_values(config: Config, values: dict[str, np.ndarray], n: int) -> di
                 raise ValueError(f"{key}: {bad} not allowed; allowed: {', '.join(p.choices)}")
             out[key] = np.array([p.choices.index(v) for v in arr.tolist()], dtype=np.int64)
             continue
+        if arr.size and arr.dtype.kind not in "iuf":  # "0.5" would be converted, True counted as 1
+            raise ValueError(f"{key}: explicit values must be numbers; got {arr.dtype} values such as "
+                             f"{arr[:3].tolist()}")
         arr = arr.astype(np.float64)
         if arr.size and not (np.isfinite(arr).all() and arr.min() >= p.low and arr.max() <= p.high):
             raise ValueError(f"{key}: explicit values span [{arr.min():g}, {arr.max():g}]; allowed: "
                              f"[{p.low:g}, {p.high:g}]")
+        # A whole-number parameter given as a distribution has its draws rounded (sample_parameters): explicit
+        # values standing for its draws (a Sobol' design) are rounded alike. Given as one value, it takes whole
+        # numbers only, as compose_config requires.
+        fractional = arr[arr != np.rint(arr)]
+        if p.kind == "int" and fractional.size and config.spec(key).fixed:
+            raise ValueError(f"{key}: explicit values must be whole numbers; got {fractional[:3].tolist()} (allowed: "
+                             f"whole numbers in [{p.low:g}, {p.high:g}], or declare {key} as a distribution, whose "
+                             "draws are rounded)")
         out[key] = np.rint(arr).astype(np.int64) if p.kind == "int" else arr
     members = out.get("coalition.members")
     high = config.spec("coalition.members").support()[1]

@@ -1,7 +1,9 @@
-"""Atomic output: a file is written to a temporary name in its directory and renamed into place."""
+"""Atomic output: a file is written to a temporary name in its directory and renamed into place, with the mode
+the umask gives a new file (as ``open`` would); and the one-line description of a failed file operation."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -9,6 +11,45 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
+
+# A file operation failing with one of these means the path given cannot be used as asked (a file where a directory
+# is needed, or the reverse): bad input, exit status 2. Any other OSError is a failure of the environment (1).
+BAD_PATH_ERRNOS = frozenset({errno.ENOTDIR, errno.EEXIST, errno.EISDIR, errno.ENAMETOOLONG, errno.EINVAL})
+
+
+def describe_os_error(exc: OSError) -> str:
+    """``PATH: reason`` of a failed file operation, on one line (``No space left on device``, ``Permission
+    denied``...)."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return f"{exc.filename}: {reason}" if exc.filename is not None and exc.strerror else reason
+
+
+def one_line(exc: BaseException) -> str:
+    """The first line of an exception's message (its type's name when it has none)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def exit_status(exc: OSError) -> int:
+    """2 when a failed file operation means the path given cannot be used as asked (``BAD_PATH_ERRNOS``, or an
+    output that exists and would be overwritten), otherwise 1: the environment failed (permissions, full disk)."""
+    return 2 if isinstance(exc, FileExistsError) or exc.errno in BAD_PATH_ERRNOS else 1
+
+
+def file_mode() -> int:
+    """Permission bits of a new file under the current umask (0o666 without the umask's bits).
+
+    Read from ``/proc/self/status`` where it can be, because ``os.umask`` can only be read by setting it, which
+    would change it for a moment for every thread of the process."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def atomic_write_bytes(path: str | Path, data: bytes, overwrite: bool = False) -> Path:
@@ -20,6 +61,7 @@ def atomic_write_bytes(path: str | Path, data: bytes, overwrite: bool = False) -
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), file_mode())  # mkstemp makes it 0600: give it the mode open() would
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
@@ -75,3 +117,15 @@ def write_figure(path: str | Path, fig, overwrite: bool = False) -> Path:
 
         plt.close(fig)
     return atomic_write_bytes(path, buf.getvalue(), overwrite)
+
+
+FIGURE_DATA = "source_data"  # attribute of a Figure (set by sim.plots) holding the table it was drawn from
+
+
+def write_figure_data(path: str | Path, fig, overwrite: bool = False) -> Path | None:
+    """The table a figure was drawn from (``sim.plots``), as CSV at ``path``, so that it can be redrawn
+    elsewhere; None (nothing written) for a figure that carries no table."""
+    data = getattr(fig, FIGURE_DATA, None)
+    if data is None:
+        return None
+    return atomic_write_bytes(path, data.to_csv(index=False).encode(), overwrite)

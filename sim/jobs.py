@@ -5,6 +5,12 @@ the listed size and SHA-256, and the table has the listed number of rows. Everyt
 table without a manifest, Hydra's ``.hydra/`` and log) is what a job killed half-way leaves behind: the report
 ignores it and names the job as missing, and running the sweep again into the same directory re-runs the job.
 
+One writer at a time: a job holds an exclusive lock (``flock`` on ``.job.lock`` in its directory) from before it
+looks at the directory until its manifest is written, and a second writer waits for it; a sweep directory is one
+sweep's (``.sweep.lock``, taken by ``python -m sim``; a second sweep is refused). The kernel releases a lock when
+its process ends, however it ends. Jobs launched as local processes (joblib, submitit_local) end with the command
+that launched them (``sim.batch.stop_with``), so a killed command leaves nothing running.
+
 Sharding splits one design (seed, ``n_scenarios``) into ``shards`` contiguous slices of scenario indices; a
 scenario's result depends only on (seed, n_scenarios, index), so the shards' tables concatenated in shard order
 (``merge_shards``) equal, byte for byte, the table of the same design run in one job.
@@ -17,8 +23,10 @@ import json
 import logging
 import os
 import platform
+import socket
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +46,12 @@ FIGURE_NAMES = ("survival", "collapse_day", "max_level")
 FIGURE_FORMATS = ("png", "pdf")
 # Environment variable through which the parent process tells each job how many jobs the sweep has (logs only).
 SWEEP_SIZE_ENV = "CEASEFIRE_SIM_SWEEP_JOBS"
+# "HOST:PID" of the command whose jobs run as local processes: each ends when it ends (set by python -m sim).
+PARENT_ENV = "CEASEFIRE_SIM_PARENT"
+JOB_LOCK = ".job.lock"
+SWEEP_LOCK = ".sweep.lock"
+# Config keys that never change a result (draws are addressed by scenario): a job may resume with another value.
+RESULT_NEUTRAL = ("chunk_size",)
 
 
 class JobConflictError(RuntimeError):
@@ -48,9 +62,67 @@ class MergeError(ValueError):
     """Shard outputs that do not form one complete design."""
 
 
+class DirectoryBusyError(RuntimeError):
+    """A directory that another process is writing into."""
+
+
+# ------------------------------------------------------------------------------------------ one writer
+@contextmanager
+def locked(directory: str | Path, name: str, what: str, wait: bool) -> Iterator[None]:
+    """Hold an exclusive lock on ``directory/name`` (created if need be) while the block runs.
+
+    Busy: ``wait`` logs a line and waits for the holder; otherwise ``DirectoryBusyError`` names it. The lock is
+    ``flock``'s: released when the holding process ends however it ends, and shared with the workers it forks (so
+    a worker still running keeps the directory locked). ``what`` names the writer in the log (``job 3/11 [...]``).
+    """
+    import fcntl
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    fd = os.open(directory / name, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip()
+            holder = f"process {holder}" if holder.isdigit() else "another process"
+            if not wait:
+                raise DirectoryBusyError(f"{directory} is in use by {holder} (another sweep writing into it); "
+                                         "allowed: wait for it to finish, or another directory") from None
+            log.info(f"{what}: {directory} is in use by {holder}; waiting for it to finish")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            log.info(f"{what}: {directory} is free; going on")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
+def holds_sweep(directory: str | Path) -> bool:
+    """Whether a directory is (or was) a sweep's: Hydra's ``multirun.yaml`` or a sweep lock."""
+    return (Path(directory) / "multirun.yaml").is_file() or (Path(directory) / SWEEP_LOCK).exists()
+
+
+def holds_run(directory: str | Path) -> bool:
+    """Whether a directory is (or was) a single job's: a manifest, Hydra's ``.hydra/`` or a job lock."""
+    directory = Path(directory)
+    return (directory / MANIFEST_NAME).exists() or (directory / ".hydra").is_dir() or (directory / JOB_LOCK).exists()
+
+
+def design_changes(before: Mapping, config: Config) -> list[str]:
+    """How ``config`` differs from a finished job's config (its manifest's): ``key: A there, B now`` for each
+    key that can change a result (``RESULT_NEUTRAL`` keys are not compared)."""
+    now = json.loads(json.dumps(config.to_dict()))
+    keys = sorted((set(before) | set(now)) - set(RESULT_NEUTRAL))
+    return [f"{k}: {before.get(k)!r} there, {now.get(k)!r} now" for k in keys if before.get(k) != now.get(k)]
+
+
 def job_files(figures: bool = True) -> list[str]:
     """Relative paths of the files a job writes before its manifest, in writing order."""
-    names = [f"figures/{name}.{fmt}" for name in FIGURE_NAMES for fmt in FIGURE_FORMATS] if figures else []
+    # Each figure as PNG and PDF, and the data it draws as CSV (to redraw it elsewhere).
+    names = ([f"figures/{name}.{fmt}" for name in FIGURE_NAMES for fmt in (*FIGURE_FORMATS, "csv")]
+             if figures else [])
     return [TABLE_NAME, "config.json", *names, "summary.json"]
 
 
@@ -58,8 +130,6 @@ def job_files(figures: bool = True) -> list[str]:
 def write_outputs(result, out_dir: Path, job: Mapping | None = None, figures: bool = True) -> dict:
     """Write a batch's table, config, figures (unless ``figures=False``) and summary into ``out_dir``, then its
     manifest; returns the summary."""
-    from sim import plots
-
     out_dir = Path(out_dir)
     summary = result.summary()
     summary["preset"] = result.config.preset
@@ -68,18 +138,45 @@ def write_outputs(result, out_dir: Path, job: Mapping | None = None, figures: bo
     io.write_parquet(out_dir / TABLE_NAME, result.outcomes)
     io.write_json(out_dir / "config.json", result.config.to_dict())
     if figures:
-        drawn = {
-            "survival": plots.survival_figure({result.config.preset: result.survival()}),
-            "collapse_day": plots.collapse_day_figure(result.outcomes, result.config.horizon_days),
-            "max_level": plots.max_level_figure(result.outcomes),
-        }
-        for name in FIGURE_NAMES:
-            for fmt in FIGURE_FORMATS:
-                io.write_figure(out_dir / "figures" / f"{name}.{fmt}", drawn[name])
+        write_figures(result, out_dir)
     io.write_json(out_dir / "summary.json", summary)
     write_manifest(out_dir, result.config, job_files(figures), rows=len(result.outcomes), job=job,
                    elapsed_s=result.elapsed_s)
     return summary
+
+
+def write_figures(result, out_dir: Path) -> None:
+    """A job's own figures (survival curve, collapse day, highest level), PNG and PDF with a caption line, and the
+    data of each as CSV, under ``out_dir/figures``."""
+    from sim import plots
+
+    caption = plots.run_caption(result.config, len(result.outcomes))
+    drawn = {
+        "survival": plots.survival_figure({result.config.preset: result.survival()}, caption=caption),
+        "collapse_day": plots.collapse_day_figure(result.outcomes, result.config.horizon_days, caption=caption),
+        "max_level": plots.max_level_figure(result.outcomes, caption=caption),
+    }
+    for name in FIGURE_NAMES:
+        for fmt in FIGURE_FORMATS:
+            io.write_figure(out_dir / "figures" / f"{name}.{fmt}", drawn[name], overwrite=True)
+        io.write_figure_data(out_dir / "figures" / f"{name}.csv", drawn[name], overwrite=True)
+
+
+def add_figures(status: JobStatus, config: Config) -> None:
+    """Draw the figures of a finished job that ran without them (from its table), then list them in its manifest
+    (rewritten atomically: the job is complete before and after)."""
+    from sim.batch import BatchResult
+
+    table = pd.read_parquet(status.path / TABLE_NAME)
+    write_figures(BatchResult(config, table), status.path)
+    manifest = dict(status.manifest)
+    files = dict(manifest["files"])
+    for rel in job_files(figures=True):
+        if rel not in files:
+            path = status.path / rel
+            files[rel] = {"bytes": path.stat().st_size, "sha256": io.sha256_file(path)}
+    manifest["files"] = files
+    io.write_json(status.path / MANIFEST_NAME, manifest, overwrite=True)
 
 
 def scenario_span(outcomes: pd.DataFrame, config: Config) -> tuple[int, int]:
@@ -151,17 +248,12 @@ def check_job(job_dir: str | Path) -> JobStatus:
     if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
         return JobStatus(job_dir, None, f"{MANIFEST_NAME} is not a format-{MANIFEST_FORMAT} manifest")
     try:  # a manifest edited by hand may lack a field or hold one of the wrong type
-        files = {str(rel): (int(e["bytes"]), str(e["sha256"])) for rel, e in manifest["files"].items()}
-        start, stop = (int(v) for v in manifest["scenario_range"])
-        listed_rows = int(manifest["rows"])
-        absent = [k for k in ("config", "job", "seed", "n_scenarios", "horizon_days", "shard", "shards")
-                  if k not in manifest]
-        if absent:
-            raise KeyError(absent[0])
-        if not (isinstance(manifest["job"], dict) and isinstance(manifest["config"], dict)):
-            raise TypeError("job and config must be mappings")
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        _check_manifest(manifest)
+    except (KeyError, TypeError, ValueError) as exc:
         return JobStatus(job_dir, None, f"{MANIFEST_NAME} is malformed ({type(exc).__name__}: {exc})")
+    files = {rel: (e["bytes"], e["sha256"]) for rel, e in manifest["files"].items()}
+    start, stop = manifest["scenario_range"]
+    listed_rows = manifest["rows"]
     for rel, (size, sha256) in files.items():
         file = job_dir / rel
         if not file.resolve().is_relative_to(job_dir.resolve()):
@@ -172,11 +264,50 @@ def check_job(job_dir: str | Path) -> JobStatus:
             return JobStatus(job_dir, None, f"{rel} does not match its checksum in the manifest")
     if TABLE_NAME not in files:
         return JobStatus(job_dir, None, f"the manifest lists no {TABLE_NAME}")
-    rows = pq.ParquetFile(job_dir / TABLE_NAME).metadata.num_rows
+    try:  # read whole: a table rewritten with its checksum updated in the manifest may still be broken
+        rows = pq.read_table(job_dir / TABLE_NAME).num_rows
+    except Exception as exc:  # pyarrow raises several types for a broken file
+        return JobStatus(job_dir, None, f"{TABLE_NAME} is unreadable ({io.one_line(exc)})")
     if not rows == listed_rows == stop - start:
         return JobStatus(job_dir, None, f"{TABLE_NAME} has {rows} rows; the manifest says {manifest['rows']} "
                                         f"for scenarios [{start}, {stop})")
     return JobStatus(job_dir, manifest, None)
+
+
+def _check_manifest(manifest: dict) -> None:
+    """Raise KeyError, TypeError or ValueError naming the first field of a manifest that is absent or of the wrong
+    type (a string where a list or a number belongs); what the report and the merge read is then safe to read."""
+
+    def whole(key, value, low=0):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise TypeError(f"{key}={value!r} must be a whole number, at least {low}")
+
+    for key in ("seed", "n_scenarios", "horizon_days", "shard", "shards", "rows"):
+        whole(key, manifest[key], low=1 if key in ("n_scenarios", "horizon_days", "shards") else 0)
+    span = manifest["scenario_range"]
+    if not isinstance(span, list) or len(span) != 2:
+        raise TypeError(f"scenario_range={span!r} must be a list [start, stop]")
+    for value in span:
+        whole("scenario_range", value)
+    if not span[0] <= span[1] <= manifest["n_scenarios"] or manifest["shard"] >= manifest["shards"]:
+        raise ValueError(f"scenario_range={span}, shard={manifest['shard']} do not fit n_scenarios="
+                         f"{manifest['n_scenarios']}, shards={manifest['shards']}")
+    files, job = manifest["files"], manifest["job"]
+    if not isinstance(files, dict) or not isinstance(manifest["config"], dict) or not isinstance(job, dict):
+        raise TypeError("files, config and job must be mappings")
+    for rel, entry in files.items():
+        if not isinstance(entry, dict):
+            raise TypeError(f"files[{rel!r}] must be a mapping of bytes and sha256")
+        whole(f"files[{rel!r}].bytes", entry["bytes"])
+        if not isinstance(entry["sha256"], str):
+            raise TypeError(f"files[{rel!r}].sha256={entry['sha256']!r} must be a string")
+    num, overrides = job.get("num"), job.get("overrides", [])
+    if num is not None:
+        whole("job.num", num)
+    if not isinstance(overrides, list) or not all(isinstance(o, str) for o in overrides):
+        raise TypeError(f"job.overrides={overrides!r} must be a list of strings")
+    if not isinstance(job.get("experiment"), str | None):
+        raise TypeError(f"job.experiment={job['experiment']!r} must be a string or null")
 
 
 def clear_unfinished(job_dir: str | Path) -> list[Path]:
@@ -207,12 +338,22 @@ def job_label(num: int | None, overrides: Iterable[str], total: int | None = Non
     return f"{name} [{' '.join(shown)}]" if shown else name
 
 
+def end_with_the_command() -> None:
+    """In a job launched as a local process (joblib, submitit_local): end when the command that launched it ends
+    (``PARENT_ENV``; never on another host, as a SLURM job is meant to outlive the command that submitted it)."""
+    host, _, pid = os.environ.get(PARENT_ENV, "").rpartition(":")
+    if host == socket.gethostname() and pid.isdigit():
+        from sim.batch import stop_with
+
+        stop_with(int(pid))
+
+
 def run_job(cfg) -> dict:
-    """The Hydra task: validate, skip if already finished, run the job's scenarios, write outputs and manifest."""
+    """The Hydra task: validate, take the job's directory (waiting while another writer holds it), skip it if it
+    is finished (drawing its figures if it ran without and they are asked for now), otherwise run the job's
+    scenarios and write its outputs and manifest."""
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
-
-    from sim.batch import run_batch
 
     config = from_omegaconf(cfg)  # raises ConfigError before anything of the job's is written
     hc = HydraConfig.get()
@@ -220,12 +361,32 @@ def run_job(cfg) -> dict:
     num = hc.job.num if hc.mode == RunMode.MULTIRUN else None
     job = {"num": num, "overrides": list(hc.overrides.task), "experiment": hc.runtime.choices.get("experiment")}
     label = job_label(num, job["overrides"])
+    end_with_the_command()
+    try:
+        with locked(out_dir, JOB_LOCK, label, wait=True):
+            return _run_locked(config, out_dir, job, label)
+    except Exception as exc:  # the job's log says why it stopped; the command reports it too
+        why = io.describe_os_error(exc) if isinstance(exc, OSError) else f"{type(exc).__name__}: {io.one_line(exc)}"
+        log.error(f"{label}: stopped: {why}")
+        raise
+
+
+def _run_locked(config: Config, out_dir: Path, job: dict, label: str) -> dict:
+    from sim.batch import run_batch
+
     status = check_job(out_dir)
     if status.complete:
-        if status.manifest["config"] != json.loads(json.dumps(config.to_dict())):
-            raise JobConflictError(f"{out_dir} holds a finished run of a different configuration; "
-                                   "choose another hydra.run.dir / hydra.sweep.dir")
-        log.info(f"{label}: complete in {out_dir}, skipped")
+        changes = design_changes(status.manifest["config"], config)
+        if changes:
+            where = "hydra.run.dir" if job["num"] is None else "hydra.sweep.dir"
+            raise JobConflictError(f"{out_dir} holds a finished run of a different configuration ("
+                                   f"{', '.join(changes)}); allowed: the same configuration (it is skipped), or "
+                                   f"another {where}")
+        if config.output.figures and not set(job_files(figures=True)) <= set(status.manifest["files"]):
+            add_figures(status, config)
+            log.info(f"{label}: complete in {out_dir}; drew the figures it had run without")
+        else:
+            log.info(f"{label}: complete in {out_dir}, skipped")
         return json.loads((out_dir / "summary.json").read_text(encoding="utf-8"))
     removed = clear_unfinished(out_dir)
     if removed:
@@ -276,9 +437,16 @@ def _design_key(manifest: dict) -> str:
 
 def merge_shards(job_dirs: Iterable[str | Path]) -> pd.DataFrame:
     """The scenario table of a whole design from its shards' job directories (any order); checks they fit."""
-    statuses = [check_job(d) for d in job_dirs]
-    if not statuses:
+    job_dirs = [Path(d) for d in job_dirs]
+    if not job_dirs:
         raise MergeError("no shard directories given")
+    for d in job_dirs:
+        if not d.is_dir():
+            raise MergeError(f"{d} is not a directory" if d.exists() else f"{d} does not exist")
+        if not holds_run(d):
+            raise MergeError(f"{d} is not a job directory (no {MANIFEST_NAME}, no .hydra/); allowed: the job "
+                             "directories of the shards, e.g. multirun/DIR/0 multirun/DIR/1")
+    statuses = [check_job(d) for d in job_dirs]
     broken = [f"{s.path}: {s.problem}" for s in statuses if not s.complete]
     if broken:
         raise MergeError("unfinished shard(s):\n  " + "\n  ".join(broken))
@@ -305,6 +473,7 @@ def write_merged(job_dirs: Iterable[str | Path], out_path: str | Path) -> Path:
     return io.write_parquet(out_path, merge_shards(job_dirs))
 
 
-__all__ = ["JobConflictError", "JobStatus", "MergeError", "check_job", "clear_unfinished",
-           "expand_sweep", "job_files", "merge_shards", "run_job", "write_manifest", "write_merged",
+__all__ = ["DirectoryBusyError", "JobConflictError", "JobStatus", "MergeError", "add_figures", "check_job",
+           "clear_unfinished", "design_changes", "end_with_the_command", "expand_sweep", "holds_run", "holds_sweep",
+           "job_files", "locked", "merge_shards", "run_job", "write_figures", "write_manifest", "write_merged",
            "write_outputs"]

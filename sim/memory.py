@@ -7,6 +7,7 @@ to ``State`` counts) against a share of the memory available (``/proc/meminfo``,
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -56,8 +57,25 @@ class MemoryPlan:
     note: str | None = None  # why the chunk size was reduced
 
 
-def available_memory() -> int | None:
-    """Bytes this process can still allocate: MemAvailable, capped by a cgroup limit and by MEMORY_ENV."""
+def memory_cap() -> int | None:
+    """``CEASEFIRE_SIM_MEMORY_BYTES`` in bytes (None when unset); ``ConfigError`` naming the variable for anything
+    but a whole number of bytes, at least 1 (``4000000000`` or ``4e9``; not ``4GB``, ``nan`` or ``inf``)."""
+    raw = os.environ.get(MEMORY_ENV, "").strip()
+    if not raw:
+        return None
+    try:
+        value = int(raw) if raw.lstrip("+-").isdigit() else float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value == int(value) and value >= 1):
+        raise ConfigError(f"{MEMORY_ENV}={raw!r} is not allowed; allowed: a whole number of bytes, at least 1 "
+                          "(e.g. 4000000000 or 4e9 for 4 GB), or unset to use the memory available")
+    return int(value)
+
+
+def _available() -> tuple[int | None, bool]:
+    """Bytes this process can still allocate, and whether ``CEASEFIRE_SIM_MEMORY_BYTES`` is what limits them."""
+    from_env = memory_cap()
     found = []
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
@@ -77,9 +95,14 @@ def available_memory() -> int | None:
                 break
         except (OSError, ValueError):
             continue
-    if os.environ.get(MEMORY_ENV, "").strip():
-        found.append(int(float(os.environ[MEMORY_ENV])))
-    return max(min(found), 0) if found else None
+    if from_env is not None and (not found or from_env <= min(found)):
+        return from_env, True
+    return (max(min(found), 0) if found else None), False
+
+
+def available_memory() -> int | None:
+    """Bytes this process can still allocate: MemAvailable, capped by a cgroup limit and by MEMORY_ENV."""
+    return _available()[0]
 
 
 @lru_cache(maxsize=64)
@@ -97,6 +120,8 @@ def _layout_bytes(slots: int) -> int:
 
 
 def _gib(n: float) -> str:
+    if n < 2**20:  # below a MiB "0.0 MiB" would hide the number
+        return f"{n:,.0f} bytes"
     return f"{n / 2**30:,.1f} GiB" if n >= 2**30 else f"{n / 2**20:,.1f} MiB"
 
 
@@ -121,17 +146,22 @@ def plan_memory(config: Config, n: int, chunk_size: int | None = None, *, trajec
                     + KEPT_TRAJECTORY_OVERHEAD * 8 * (len(SERIES) + 2) * days)  # + 2: scenario and day columns
     strata = config.n_scenarios * (STRATA_BYTES * sampled + STRATA_PEAK_BYTES) if sampled else 0
     fixed = 8 * n + kept * row_bytes + processes * strata  # 8: the scenario index array
-    available = available_memory() if available is None else available
+    capped = False
+    if available is None:
+        available, capped = _available()
     if available is None:
         return MemoryPlan(chunk, per_scenario, fixed, None)
     budget = int(MEMORY_SHARE * available)
-    room = f"{_gib(budget)} ({MEMORY_SHARE:.0%} of the {_gib(available)} available)"
+    room = (f"{_gib(budget)} ({MEMORY_SHARE:.0%} of the {_gib(available)} available"
+            + (f", as {MEMORY_ENV}={os.environ[MEMORY_ENV].strip()} sets" if capped else "") + ")")
     if kept * row_bytes > budget:
         kind = "outcome and trajectory tables" if trajectories else "outcome table"
+        head = (f"{what} keeps the {kind} of all {kept:,} scenarios in memory: about {_gib(kept * row_bytes)} "
+                f"({row_bytes:,} bytes per scenario), more than {room}; allowed: ")
+        if budget < row_bytes:
+            raise ResourceError(head + "more memory, as not even one scenario fits")
         raise ResourceError(
-            f"{what} keeps the {kind} of all {kept:,} scenarios in memory: about {_gib(kept * row_bytes)} "
-            f"({row_bytes:,} bytes per scenario), more than {room}; allowed: at most "
-            f"{budget // row_bytes:,} scenarios per run (split the design with shards=k"
+            head + f"at most {budget // row_bytes:,} scenarios per run (split the design with shards=k"
             + (", stream it with stream_batch" if what == "run_batch" else "")
             + (", record every few days with trajectory_every" if trajectories else "") + ")")
     if processes * strata > budget - kept * row_bytes:

@@ -66,8 +66,10 @@ class CeasefireModel(mesa.Model):
             config = _composed((overrides,) if isinstance(overrides, str) else tuple(overrides or ()))
         if not isinstance(config, Config):
             raise TypeError(f"config={config!r} must be a sim.Config (see sim.compose_config)")
-        if isinstance(scenario, bool) or not isinstance(scenario, int | np.integer) or not (
-                0 <= scenario < config.n_scenarios):
+        if isinstance(scenario, bool) or not isinstance(scenario, int | np.integer):
+            raise TypeError(f"scenario={scenario!r} must be an integer scenario index, 0 to "
+                            f"{config.n_scenarios - 1} (n_scenarios={config.n_scenarios})")
+        if not 0 <= scenario < config.n_scenarios:
             raise ValueError(f"scenario={scenario!r} is outside [0, {config.n_scenarios}): the design has "
                              f"n_scenarios={config.n_scenarios}")
         # Seeded so that anything built on Mesa's generators is reproducible; the rules draw from self.streams.

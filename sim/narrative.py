@@ -3,7 +3,9 @@
 ``day_events`` turns a day of a one-scenario run (the state after the step and its ``Today``) into ``Event``
 records (day, actor, action, detail), in phase order; ``narrate`` tells a list of events as sentences. All text
 is in ``PHRASES``, one dict per language, keyed by event action: a translation adds a language there (its
-templates, terms, units and plural rule) and changes nothing else. Days with nothing but incidents (and their
+templates, terms, units and plural rule) and changes nothing else. A template may have variants for cases its words
+do not fit, keyed ``action.variant``: ``.none`` under no monitoring regime (nobody detects anything), ``.no_troops``
+for a force of no troops. Days with nothing but incidents (and their
 detection and Ukrainian retaliation) are told together, a stretch of up to ``STRETCH_DAYS`` days at a time.
 """
 
@@ -52,8 +54,10 @@ PHRASES: dict[str, dict] = {
         "templates": {
             "ceasefire_begins": "the ceasefire begins, watched by {regime!t}; Russia puts the chance that the US "
                                 "would act at {belief_us:.2f} and that the coalition would at {belief_coalition:.2f}",
-            "force_deploys": "{members:member} of the coalition deploy {troops_k:.1f} thousand troops and decide "
-                             "under the {rule!t}",
+            "force_deploys": "the coalition deploys {troops_k:troops} from {members:member} and decides under the "
+                             "{rule!t}",
+            "force_deploys.no_troops": "the coalition has {members:member} but deploys no troops; it decides under "
+                                       "the {rule!t}",
             "no_force": "no coalition force deploys",
             "incidents": "Russian forces commit incidents (shelling, drones, raids)",
             "probe": "Russia probes the line with a limited ground attack",
@@ -66,35 +70,43 @@ PHRASES: dict[str, dict] = {
                                        "(attacking now against waiting: {gap:+.1f}): the war is worth {war:.1f} to it "
                                        "and it expects the guarantors' responses to cost {response:.1f}",
             "detects_attributes": "{regime!t} detects the violation and attributes it to Russia",
+            "detects_attributes.none": "no monitors watch the line, yet the violation is plain to see and blamed "
+                                       "on Russia",
             "detects": "{regime!t} detects the violation but cannot attribute it",
+            "detects.none": "no monitors watch the line, yet the violation is seen, though not attributed",
             "misses": "the violation goes undetected",
+            "misses.none": "no monitors watch the line: the violation goes unrecorded",
             "retaliates": "Ukraine returns fire",
             "us_backstop_acts": "the US backstop acts against the {trigger!t}",
             "us_backstop_fails": "the US backstop does not act on the {trigger!t}",
             "tripwire_hit": "the attack meets coalition troops",
             "tripwire_fires": "the coalition troops fire back",
             "coalition_decision_opens": "the coalition opens a decision under the {rule!t}, due on day {due_day}",
-            "coalition_responds": "the coalition, under the {rule!t}, decides to respond after {delay_days:day}, "
+            "coalition_responds": "the coalition, under the {rule!t}, decides to respond {delay_days:after_days}, "
                                   "{participants} of {active:member} taking part",
-            "coalition_declines": "the coalition, under the {rule!t}, decides not to respond after {delay_days:day}",
-            "ground_taken": "Russia takes {ground_km2:.0f} km2 (losses: {ru_losses_k:.1f} thousand Russian, "
-                            "{ua_losses_k:.1f} thousand Ukrainian troops)",
-            "attack_held": "the defenders hold the line (losses: {ru_losses_k:.1f} thousand Russian, "
-                           "{ua_losses_k:.1f} thousand Ukrainian troops)",
+            "coalition_declines": "the coalition, under the {rule!t}, decides not to respond "
+                                  "{delay_days:after_days}",
+            "ground_taken": "Russia takes {ground_km2:area} km² (losses: Russia {ru_losses_k:troops}, Ukraine "
+                            "{ua_losses_k:troops})",
+            "attack_held": "the defenders hold the line (losses: Russia {ru_losses_k:troops}, Ukraine "
+                           "{ua_losses_k:troops})",
             "belief_us": "Russia's belief in US resolve {direction!t} from {before:.2f} to {after:.2f}",
             "belief_coalition": "Russia's belief in coalition resolve {direction!t} from {before:.2f} to {after:.2f}",
-            "member_withdraws": "member {member} withdraws its {troops_k:.1f} thousand troops "
-                                "(domestic support {support:.2f})",
+            "member_withdraws": "member {member} withdraws its {troops_k:troops} (domestic support {support:.2f})",
+            "member_withdraws.no_troops": "member {member} leaves the coalition (domestic support {support:.2f})",
             "us_pledge_lapses": "the US lets its pledge lapse at its review",
             "us_pledge_renewed": "the US keeps its pledge at its review",
-            "clash": "Russian and {opponent!t} forces exchange fire",
+            "clash": "Russian forces exchange fire with {opponent!t} forces",
             "clash_contained": "the clash stays contained: Russia backs down",
             "clash_escalates": "the clash escalates into war",
             "collapse": "the ceasefire collapses ({failure_mode!t})",
             "holds": "the ceasefire holds to the horizon",
             "stretch_incidents": "Russian forces commit incidents on {days:day}",
             "stretch_monitoring": "{regime!t} detects {detected} and attributes {attributed} to Russia",
+            "stretch_monitoring.none": "with no monitors, {detected} are still seen and {attributed} blamed on "
+                                       "Russia",
             "stretch_undetected": "none is detected",
+            "stretch_undetected.none": "no monitors record any of them",
             "stretch_retaliation": "Ukraine returns fire {times:time}",
         },
         "terms": {
@@ -110,13 +122,16 @@ PHRASES: dict[str, dict] = {
         },
         "units": {
             "day": {"one": "{n} day", "other": "{n} days"},
+            "after_days": {"0": "the same day", "one": "after {n} day", "other": "after {n} days"},
+            "troops": {"0": "none", "one": "1 soldier", "other": "{n} troops", "thousands": "{k:.1f} thousand troops"},
             "time": {"one": "once", "other": "{n} times"},
             "member": {"one": "{n} member", "other": "{n} members"},
         },
         "plural": lambda n: "one" if n == 1 else "other",
     },
     # Modern Standard Arabic. Counted nouns follow the six CLDR plural categories (see ``_arabic_plural``); every
-    # counted noun stands after a preposition, so the dual is in its genitive form (يومين, عضوين).
+    # counted noun stands after a preposition, so the dual is in its genitive form (يومين, عضوين); troops are
+    # counted as an object (see "troops").
     "ar": {
         "day": "اليوم {day}: {clauses}.",
         "stretch": "من اليوم {first} إلى اليوم {last}: {clauses}.",
@@ -124,7 +139,9 @@ PHRASES: dict[str, dict] = {
         "templates": {
             "ceasefire_begins": "يبدأ وقف إطلاق النار في ظل {regime!t}، وتقدّر روسيا احتمال أن تتحرك الولايات "
                                 "المتحدة بـ{belief_us:.2f} واحتمال أن يتحرك التحالف بـ{belief_coalition:.2f}",
-            "force_deploys": "ينشر التحالف {troops_k:.1f} ألف جندي من {members:member}، ويتخذ قراراته وفق {rule!t}",
+            "force_deploys": "ينشر التحالف {troops_k:troops} من {members:member}، ويتخذ قراراته وفق {rule!t}",
+            "force_deploys.no_troops": "لا ينشر التحالف أي جندي رغم انضمام {members:member} إليه، ويتخذ قراراته "
+                                       "وفق {rule!t}",
             "no_force": "لا تنتشر أي قوة للتحالف",
             "incidents": "ترتكب القوات الروسية حوادث (قصف ومسيّرات وغارات)",
             "probe": "تختبر روسيا خط التماس بهجوم بري محدود",
@@ -137,8 +154,11 @@ PHRASES: dict[str, dict] = {
                                        "مقابل الانتظار: {gap:+.1f}): فقيمة الحرب لديها {war:.1f} وتتوقع أن تكلّفها "
                                        "ردود الضامنين {response:.1f}",
             "detects_attributes": "ترصد {regime!t} الخرق وتنسبه إلى روسيا",
+            "detects_attributes.none": "لا مراقبين على الخط، لكن الخرق واضح للجميع ويُنسب إلى روسيا",
             "detects": "ترصد {regime!t} الخرق لكنها لا تستطيع نسبته إلى أحد",
+            "detects.none": "لا مراقبين على الخط، لكن الخرق يُلاحَظ دون أن يُنسب إلى أحد",
             "misses": "يمرّ الخرق دون أن يُرصد",
+            "misses.none": "لا مراقبين على الخط، فيمرّ الخرق دون أن يُسجَّل",
             "retaliates": "تردّ أوكرانيا بإطلاق النار",
             "us_backstop_acts": "تتحرك الضمانة الأمريكية ردًّا على {trigger!t}",
             "us_backstop_fails": "لا تتحرك الضمانة الأمريكية ردًّا على {trigger!t}",
@@ -146,17 +166,18 @@ PHRASES: dict[str, dict] = {
             "tripwire_fires": "تردّ قوات التحالف بإطلاق النار",
             "coalition_decision_opens": "يبدأ التحالف التداول في الرد وفق {rule!t}، ويُنتظر القرار في اليوم "
                                         "{due_day}",
-            "coalition_responds": "يقرّر التحالف، وفق {rule!t}، الرد بعد {delay_days:day}، بمشاركة {participants} "
-                                  "من أصل {active:member}",
-            "coalition_declines": "يقرّر التحالف، وفق {rule!t}، عدم الرد بعد {delay_days:day}",
-            "ground_taken": "تستولي روسيا على {ground_km2:.0f} كم² (الخسائر: {ru_losses_k:.1f} ألف جندي روسي "
-                            "و{ua_losses_k:.1f} ألف جندي أوكراني)",
-            "attack_held": "يصمد المدافعون على الخط (الخسائر: {ru_losses_k:.1f} ألف جندي روسي "
-                           "و{ua_losses_k:.1f} ألف جندي أوكراني)",
+            "coalition_responds": "يقرّر التحالف، وفق {rule!t}، الرد {delay_days:after_days}، بمشاركة "
+                                  "{participants} من أصل {active:member}",
+            "coalition_declines": "يقرّر التحالف، وفق {rule!t}، عدم الرد {delay_days:after_days}",
+            "ground_taken": "تستولي روسيا على {ground_km2:area} كم² (بلغت خسائر روسيا {ru_losses_k:troops} وخسائر "
+                            "أوكرانيا {ua_losses_k:troops})",
+            "attack_held": "يصمد المدافعون على الخط (بلغت خسائر روسيا {ru_losses_k:troops} وخسائر أوكرانيا "
+                           "{ua_losses_k:troops})",
             "belief_us": "{direction!t} تقدير روسيا لعزم الولايات المتحدة من {before:.2f} إلى {after:.2f}",
             "belief_coalition": "{direction!t} تقدير روسيا لعزم التحالف من {before:.2f} إلى {after:.2f}",
-            "member_withdraws": "يسحب العضو {member} قواته البالغة {troops_k:.1f} ألف جندي "
-                                "(التأييد الداخلي {support:.2f})",
+            "member_withdraws": "يسحب العضو {member} قواته البالغة {troops_k:troops} (التأييد الداخلي "
+                                "{support:.2f})",
+            "member_withdraws.no_troops": "ينسحب العضو {member} من التحالف (التأييد الداخلي {support:.2f})",
             "us_pledge_lapses": "تتخلى الولايات المتحدة عن تعهّدها عند مراجعته",
             "us_pledge_renewed": "تُبقي الولايات المتحدة على تعهّدها عند مراجعته",
             "clash": "تتبادل القوات الروسية إطلاق النار مع قوات {opponent!t}",
@@ -166,7 +187,9 @@ PHRASES: dict[str, dict] = {
             "holds": "يصمد وقف إطلاق النار حتى نهاية المدة",
             "stretch_incidents": "ترتكب القوات الروسية حوادث في {days:day}",
             "stretch_monitoring": "ترصد {regime!t} {detected} منها وتنسب {attributed} إلى روسيا",
+            "stretch_monitoring.none": "رغم غياب المراقبين، يُلاحَظ {detected} منها ويُنسب {attributed} إلى روسيا",
             "stretch_undetected": "لا يُرصد أيٌّ منها",
+            "stretch_undetected.none": "لا مراقبين يسجّلون أيًّا منها",
             "stretch_retaliation": "تردّ أوكرانيا بإطلاق النار {times:time}",
         },
         "terms": {
@@ -183,6 +206,11 @@ PHRASES: dict[str, dict] = {
         "units": {
             "day": {"zero": "{n} يوم", "one": "يوم واحد", "two": "يومين", "few": "{n} أيام", "many": "{n} يومًا",
                     "other": "{n} يوم"},
+            "after_days": {"0": "في اليوم نفسه", "zero": "بعد {n} يوم", "one": "بعد يوم واحد", "two": "بعد يومين",
+                           "few": "بعد {n} أيام", "many": "بعد {n} يومًا", "other": "بعد {n} يوم"},
+            # Troops stand as an object (accusative) wherever a template counts them: جنديين, جنديًا واحدًا.
+            "troops": {"0": "صفرًا", "one": "جنديًا واحدًا", "two": "جنديين", "few": "{n} جنود",
+                       "many": "{n} جنديًا", "other": "{n} جندي", "thousands": "{k:.1f} ألف جندي"},
             "time": {"zero": "{n} مرة", "one": "مرة واحدة", "two": "مرتين", "few": "{n} مرات", "many": "{n} مرة",
                      "other": "{n} مرة"},
             "member": {"zero": "{n} عضو", "one": "عضو واحد", "two": "عضوين", "few": "{n} أعضاء",
@@ -194,7 +222,8 @@ PHRASES: dict[str, dict] = {
 
 
 class _Phrasing(string.Formatter):
-    """Formats a template in one language: ``{x!t}`` translates a term, ``{n:unit}`` counts with a plural form."""
+    """Formats a template in one language: ``{x!t}`` translates a term, ``{n:unit}`` counts with a plural form
+    (a unit with ``thousands`` takes a value in thousands), ``{x:area}`` writes an area."""
 
     def __init__(self, words: dict):
         self.words = words
@@ -205,10 +234,18 @@ class _Phrasing(string.Formatter):
         return super().convert_field(value, conversion)
 
     def format_field(self, value, format_spec):
+        if format_spec == "area":  # ground taken: a decimal below 10 km², so that half a km² is not "0"
+            return f"{value:.1f}" if value < 9.95 else f"{value:.0f}"
         forms = self.words["units"].get(format_spec)
-        if forms is not None:
-            return forms[self.words["plural"](value)].format(n=value)
-        return super().format_field(value, format_spec)
+        if forms is None:
+            return super().format_field(value, format_spec)
+        if "thousands" in forms:  # a value in thousands: to one decimal from a thousand up, else counted one by one
+            if round(value * 1000) >= 1000:
+                return forms["thousands"].format(k=value)
+            value = round(value * 1000)
+        if value == 0 and "0" in forms:
+            return forms["0"]
+        return forms[self.words["plural"](value)].format(n=value)
 
 
 # ------------------------------------------------------------------------------------------------ events
@@ -339,18 +376,27 @@ def _stretch(events: list[Event], fmt: _Phrasing, words: dict) -> str:
     count = {action: sum(e.action == action for e in events) for action in _INCIDENT_DAY}
     regime = next((e.detail["regime"] for e in events if e.actor == "monitors"), "none")
     detected = count["detects_attributes"] + count["detects"]
-    tpl = words["templates"]
+    tpl, where = words["templates"], {"regime": regime}
     clauses = [fmt.format(tpl["stretch_incidents"], days=count["incidents"])]
-    clauses.append(fmt.format(tpl["stretch_monitoring"], regime=regime, detected=detected,
+    clauses.append(fmt.format(_template(tpl, "stretch_monitoring", where), regime=regime, detected=detected,
                               attributed=count["detects_attributes"]) if detected
-                   else tpl["stretch_undetected"])
+                   else _template(tpl, "stretch_undetected", where))
     if count["retaliates"]:
         clauses.append(fmt.format(tpl["stretch_retaliation"], times=count["retaliates"]))
     return fmt.format(words["stretch"], first=first, last=last, clauses=words["join"].join(clauses))
 
 
+def _template(templates: dict, action: str, detail: dict) -> str:
+    """The action's template, or its variant for no monitors or for a force of no troops where it has one."""
+    if detail.get("regime") == "none" and f"{action}.none" in templates:
+        return templates[f"{action}.none"]
+    if round(detail.get("troops_k", 1.0) * 1000) == 0 and f"{action}.no_troops" in templates:
+        return templates[f"{action}.no_troops"]
+    return templates[action]
+
+
 def _day(events: list[Event], fmt: _Phrasing, words: dict) -> str:
-    clauses = [fmt.format(words["templates"][e.action], **e.detail) for e in events]
+    clauses = [fmt.format(_template(words["templates"], e.action, e.detail), **e.detail) for e in events]
     return fmt.format(words["day"], day=events[0].day, clauses=words["join"].join(clauses))
 
 

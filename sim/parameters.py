@@ -129,7 +129,7 @@ PARAMS: tuple[ParamSpec, ...] = (
     _p("russia", "response_cost_us", 1.5, 0, 100, "utility",
        "cost to Russia of a US response before the capability multiplier"),
     _p("russia", "clash_cost", 20.0, 0, 100, "utility",
-       "cost to Russia of a direct clash with guarantor forces (escalation risk)"),
+       "cost Russia weighs, per probe, of a clash with coalition troops (their fire and its risk of escalation)"),
     _p("russia", "incident_cost", 3.0, 0, 100, "utility",
        "diplomatic and sanctions cost to Russia of an incident attributed to it by monitors"),
     _p("russia", "probe_response_share", 0.25, 0, 1, "1",

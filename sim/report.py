@@ -8,10 +8,14 @@ a complete manifest count (``sim.jobs.check_job``); for a sweep, the jobs Hydra 
   columns (``us.credibility``, ``scenario``, ``experiment``...);
 - ``conditions.csv``: one row per condition (a combination of the swept values; the shards of a design are one
   condition) with collapse probability and its 95% Wilson interval, median survival and outcome means;
-- ``report.md``: the question, the jobs, the table of conditions and the figures;
+- ``paired.csv``: one row per condition: its difference from a reference condition (the first, or
+  ``--reference KEY=VALUE``) in collapse probability and in restricted mean survival (days held within the
+  horizon), paired scenario by scenario (every condition runs the same scenarios with the same random draws),
+  with standard errors and 95% intervals (``sim.stats.compare``);
+- ``report.md``: the question, the jobs, the table of conditions, the paired comparisons and the figures;
 - ``report_figures/``: collapse probability against the swept parameter with its 95% band, a heatmap for a 2-D
-  sweep, Kaplan-Meier survival curves of each condition, and the distributions of collapse day, territory change
-  and investment; PNG and PDF.
+  sweep, the paired differences, Kaplan-Meier survival curves of each condition, and the distributions of
+  collapse day, territory change and investment; PNG and PDF, and beside each the data it was drawn from (CSV).
 
 ``python -m sim.report merge SHARD_DIR... --out FILE`` writes the scenario table of a sharded design: byte for
 byte the table of the same design run as one job.
@@ -42,7 +46,7 @@ MEAN_HEADERS = {  # report.md header of each mean column of conditions.csv (sim.
 
 
 class ReportError(RuntimeError):
-    """A directory that holds nothing to report."""
+    """A directory that holds nothing to report, or an unreadable record of its sweep (exit status 2)."""
 
 
 # ------------------------------------------------------------------------------------------ collecting jobs
@@ -74,13 +78,34 @@ def _hydra_overrides(job_dir: Path) -> list[str] | None:
     from omegaconf import OmegaConf
 
     path = job_dir / ".hydra" / "overrides.yaml"
-    return list(OmegaConf.load(path)) if path.is_file() else None
+    try:
+        return [str(o) for o in OmegaConf.load(path)] if path.is_file() else None
+    except Exception:  # a damaged record of an unfinished job: it only names the job in the list of missing ones
+        return None
+
+
+def _sweep_jobs(root: Path) -> list[list[str]] | None:
+    """The jobs of the sweep in ``root`` as its ``multirun.yaml`` records them (Hydra's basic sweeper), in job
+    order; None without that file or with another sweeper."""
+    from omegaconf import OmegaConf
+
+    path = root / "multirun.yaml"
+    if not path.is_file():
+        return None
+    try:
+        hydra_cfg = OmegaConf.load(path).hydra
+        if not str(hydra_cfg.sweeper.get("_target_", "")).endswith("BasicSweeper"):
+            return None
+        params = {k: f"{v}" for k, v in (hydra_cfg.sweeper.get("params") or {}).items()}
+        return expand_sweep(params, [str(o) for o in hydra_cfg.overrides.task])
+    except Exception as exc:  # a truncated or hand-edited file: YAML, OmegaConf and Hydra's parser raise their own
+        raise ReportError(f"{path} is unreadable ({type(exc).__name__}: {io.one_line(exc)}); allowed: the file "
+                          "Hydra wrote for the sweep") from None
 
 
 def collect(path: str | Path) -> Sweep:
-    """The jobs under ``path``: a single run directory, or a sweep directory with numbered job directories."""
-    from omegaconf import OmegaConf
-
+    """The jobs under ``path``: a single run directory, or a sweep directory with numbered job directories (then
+    exactly the jobs its ``multirun.yaml`` names, when it has one)."""
     root = Path(path)
     if not root.is_dir():
         raise ReportError(f"{root} is not a directory")
@@ -92,18 +117,20 @@ def collect(path: str | Path) -> Sweep:
     dirs = {p.parent for p in root.rglob(MANIFEST_NAME)} | {p.parent for p in root.rglob(".hydra") if p.is_dir()}
     statuses = [check_job(d) for d in sorted(dirs - {root}) if ".submitit" not in d.parts]
     complete = [s for s in statuses if s.complete]
-    expected = None
-    if (root / "multirun.yaml").is_file():
-        hydra_cfg = OmegaConf.load(root / "multirun.yaml").hydra
-        params = {k: f"{v}" for k, v in (hydra_cfg.sweeper.get("params") or {}).items()}
-        if hydra_cfg.sweeper.get("_target_", "").endswith("BasicSweeper"):
-            expected = expand_sweep(params, list(hydra_cfg.overrides.task))
+    expected = _sweep_jobs(root)
+    if expected is not None:  # exactly the jobs of this sweep: a job of an earlier sweep into the directory is not
+        ours: dict[int, JobStatus] = {}
+        for s in complete:
+            num = s.manifest["job"].get("num")
+            if num is not None and num < len(expected) and s.manifest["job"].get("overrides") == expected[num]:
+                if num not in ours or s.path == root / str(num):
+                    ours[num] = s
+        complete = [ours[num] for num in sorted(ours)]
     sweep = Sweep(root, complete, expected)
     if expected is not None:
-        done = [s.manifest["job"].get("overrides") for s in complete]
         unfinished = {tuple(_hydra_overrides(s.path) or []): s for s in statuses if not s.complete}
         for num, job in enumerate(expected):
-            if job not in done:
+            if num not in ours:
                 found = unfinished.get(tuple(job))
                 why = f"{found.path.name}: {found.problem}" if found else "not started"
                 sweep.missing.append((num, job, why))
@@ -210,32 +237,137 @@ def conditions_table(frame: pd.DataFrame, keys: list[str], horizons: dict[int, i
     return pd.DataFrame(rows)
 
 
+# ------------------------------------------------------------------------------------------ paired comparisons
+def _same(a, b) -> bool:
+    """Two values of a swept column are the same condition (numbers to rounding, absent = absent)."""
+    missing = [v is None or (isinstance(v, float) and math.isnan(v)) for v in (a, b)]
+    if any(missing):
+        return all(missing)
+    if _override_column([a, b]).dtype != object:
+        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)
+    return str(a) == str(b)
+
+
+def reference_values(reference: list[str], keys: list[str], columns: dict[str, str],
+                     conditions: pd.DataFrame) -> dict[str, object]:
+    """``--reference KEY=VALUE ...`` as swept column -> value; refused, naming what is allowed, when a key is not
+    swept or no condition has the value. Empty: every key of the first condition."""
+    if not reference:
+        return {k: conditions[k].iloc[0] for k in keys}
+    try:
+        parsed = parse_overrides(reference)
+    except Exception as exc:  # Hydra's parser raises its own exception types
+        raise ReportError(f"--reference {' '.join(reference)}: not KEY=VALUE ({io.one_line(exc)})") from exc
+    spec = {}
+    for key, value in parsed.items():
+        column = columns.get(key, key)
+        if column not in keys:
+            raise ReportError(f"--reference {key}: not a swept key; swept: {', '.join(keys) or 'nothing'}")
+        if not any(_same(v, value) for v in conditions[column]):
+            values = ", ".join(str(v) for v in dict.fromkeys(conditions[column]))
+            raise ReportError(f"--reference {key}={value}: no condition has it; values: {values}")
+        spec[column] = value
+    return spec
+
+
+def paired_table(frame: pd.DataFrame, conditions: pd.DataFrame, keys: list[str], designs: dict[int, tuple],
+                 reference: dict[str, object]) -> pd.DataFrame:
+    """One row per condition, in the order of ``conditions``: its difference from its reference condition in
+    collapse probability and in restricted mean survival (``sim.stats.compare``, ``COMPARISON_COLUMNS``).
+
+    ``reference`` fixes swept columns (``reference_values``): a condition's reference is the condition with those
+    values and the condition's own values of the other swept columns (a 2-D sweep compared within each value of
+    the other key). ``designs``: job -> (seed, n_scenarios). Two conditions of one design ran every scenario
+    index with the same draws, so they are compared scenario by scenario (the shards of a design are one
+    condition); others (a sweep of the seed or of n_scenarios) as independent samples (``paired`` False).
+    """
+    grouped = list(frame.groupby(keys, sort=False, dropna=False)) if keys else [((), frame)]
+    tables = [group.set_index("scenario") for _values, group in grouped]
+    design = [{designs[j] for j in group["job"].unique()} for _values, group in grouped]
+    values = conditions[keys].to_dict("records")
+    rows = []
+    for i, row in enumerate(values):
+        matches = [j for j, other in enumerate(values)
+                   if all(_same(other[k], reference[k] if k in reference else row[k]) for k in keys)]
+        if not matches:
+            raise ReportError(f"condition {conditions['condition'].iloc[i]} has no reference condition "
+                              f"({', '.join(f'{k}={v}' for k, v in reference.items())} with its other values)")
+        j = matches[0]
+        paired = (len(design[i]) == 1 and design[i] == design[j] and tables[i].index.is_unique
+                  and tables[j].index.is_unique)
+        out = {**row, "condition": conditions["condition"].iloc[i], "reference": conditions["condition"].iloc[j],
+               "is_reference": i == j}
+        out.update(stats.compare(tables[i], tables[j], int(conditions["horizon_days"].iloc[i]),
+                                 int(conditions["horizon_days"].iloc[j]), paired=paired))
+        if i == j:  # a condition against itself: exactly no difference
+            out.update({c: 0.0 for c in ("collapse_diff_low", "collapse_diff_high", "rmst_diff_low",
+                                         "rmst_diff_high")})
+        rows.append(out)
+    return pd.DataFrame(rows)
+
+
 # ------------------------------------------------------------------------------------------ figures
-def report_figures(frame: pd.DataFrame, conditions: pd.DataFrame, keys: list[str], title: str) -> dict:
-    """Name -> Figure for the report."""
+def _span(values, unit: str = "") -> str:
+    """``10,000`` or ``30–6,000`` (numbers), with a unit."""
+    values = sorted({int(v) for v in values})
+    text = f"{values[0]:,}" if len(values) == 1 else f"{values[0]:,}–{values[-1]:,}"
+    return f"{text} {unit}".strip()
+
+
+def figure_caption(conditions: pd.DataFrame, keys: list[str], experiments: list[str], presets: list[str],
+                   seeds: list[int]) -> str:
+    """Caption line of the report's figures: experiment, preset (unless swept), conditions, scenarios, seed and
+    horizon."""
+    parts = [f"Experiment {', '.join(experiments)}"] if experiments else []
+    if "preset" not in keys:
+        parts.append(f"preset {', '.join(presets)}")
+    if keys:
+        parts.append(f"{len(conditions)} conditions of {' × '.join(keys)}")
+    parts += [_span(conditions["scenarios"], "scenarios" + (" each" if keys else "")),
+              "seed " + ", ".join(str(v) for v in sorted(set(seeds))),
+              "horizon " + _span(conditions["horizon_days"], "days")]
+    text = " · ".join(parts)
+    return text[0].upper() + text[1:]
+
+
+def report_figures(frame: pd.DataFrame, conditions: pd.DataFrame, keys: list[str], title: str,
+                   caption: str | None = None, paired: pd.DataFrame | None = None) -> dict:
+    """Name -> Figure for the report, each with ``caption`` at its foot; ``paired``: the paired comparisons
+    (``paired_table``), drawn when there are two conditions or more."""
     from sim import plots
 
     figures = {}
     if keys:
         figures["collapse_probability"] = plots.collapse_probability_figure(
-            conditions, keys[0], by=keys[1] if len(keys) == 2 else None, title=title)
+            conditions, keys[0], by=keys[1] if len(keys) == 2 else None, title=title, caption=caption)
     if len(keys) == 2:
-        figures["collapse_heatmap"] = plots.collapse_heatmap_figure(conditions, keys[0], keys[1], title=title)
+        figures["collapse_heatmap"] = plots.collapse_heatmap_figure(conditions, keys[0], keys[1], title=title,
+                                                                    caption=caption)
     grouped = list(frame.groupby(keys, sort=False, dropna=False)) if keys else [((), frame)]
     labels = [condition_label(keys, tuple(row[k] for k in keys), short=True) for _, row in conditions.iterrows()]
+    reference = None
+    if paired is not None and len(paired) > 1:
+        figures["paired_differences"] = plots.paired_figure(paired.assign(label=labels), caption=caption)
+        if paired["is_reference"].sum() == 1:
+            reference = labels[int(np.flatnonzero(paired["is_reference"].to_numpy(dtype=bool))[0])]
     curves, collapse_days, territory, investment = {}, {}, {}, {}
     for label, horizon, (_values, group) in zip(labels, conditions["horizon_days"], grouped, strict=True):
         curves[label] = stats.table_survival(group, int(horizon))
         collapse_days[label] = stats.collapse_days(group)[group["collapsed"].to_numpy(dtype=bool)]
         territory[label] = group[stats.CONDITION_MEANS["territory_change_km2_mean"]].to_numpy(dtype=float)
         investment[label] = group[stats.CONDITION_MEANS["investment_total_bn_mean"]].to_numpy(dtype=float)
-    figures["survival"] = plots.survival_figure(curves, "Kaplan-Meier survival of the ceasefire")
+    figures["survival"] = plots.survival_figure(  # a 2-D sweep's panels: one row per value of the first key
+        curves, "Kaplan-Meier survival of the ceasefire", caption=caption, reference=reference,
+        ncols=conditions[keys[1]].nunique(dropna=False) if len(keys) == 2 else None)
     figures["collapse_day"] = plots.distribution_figure(
-        collapse_days, "day of collapse (collapsed scenarios only)", "When the ceasefire fails")
+        collapse_days, plots.outcome_label("collapse_day") + ", collapsed scenarios only",
+        "When the ceasefire fails", caption=caption)
     figures["territory_change"] = plots.distribution_figure(
-        territory, "territory change, km² (< 0: ground lost by Ukraine)", "Territory change by the end")
+        territory, plots.outcome_label(stats.CONDITION_MEANS["territory_change_km2_mean"]),
+        "Territory change by the end", caption=caption)
     figures["investment"] = plots.distribution_figure(
-        investment, "cumulative reconstruction investment, $bn", "Reconstruction investment by the end")
+        investment, plots.outcome_label(stats.CONDITION_MEANS["investment_total_bn_mean"]),
+        "Reconstruction investment by the end", caption=caption)
     return figures
 
 
@@ -285,9 +417,35 @@ def markdown_table(conditions: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def _signed(value: float, digits: int) -> str:
+    return "–" if math.isnan(value) else f"{value:+,.{digits}f}".replace("-", "−")
+
+
+def paired_markdown(paired: pd.DataFrame) -> str:
+    """The paired comparisons as markdown: per condition, its reference and the two differences."""
+    header = ["condition", "reference", "collapse probability", "difference (95% CI)", "SE", "SE if unpaired",
+              "days held (RMST)", "difference, days (95% CI)", "SE", "SE if unpaired"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for _, r in paired.iterrows():
+        cells = [r["condition"] + ("" if r["paired"] or r["is_reference"] else " †"), r["reference"],
+                 f"{r['collapse_probability']:.3f}"]
+        for column, digits, days in (("collapse_diff", 3, None), ("rmst_diff", 1, "rmst_days")):
+            if days:
+                cells.append(f"{r[days]:,.1f}")
+            if r["is_reference"]:
+                cells += ["reference", "", ""]
+                continue
+            cells += [f"{_signed(r[column], digits)} ({_signed(r[f'{column}_low'], digits)} to "
+                      f"{_signed(r[f'{column}_high'], digits)})",
+                      f"{r[f'{column}_se']:.{digits + 1}f}", f"{r[f'{column}_se_unpaired']:.{digits + 1}f}"]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines)
+
+
 def render_markdown(sweep: Sweep, frame: pd.DataFrame, conditions: pd.DataFrame, keys: list[str],
-                    figures: list[str]) -> str:
-    """The text of ``report.md``."""
+                    figures: list[str], paired: pd.DataFrame | None = None) -> str:
+    """The text of ``report.md``; ``paired``: the paired comparisons (``paired_table``), with two conditions or
+    more."""
     experiments = sorted({str(e) for e in frame["experiment"].dropna()}) if "experiment" in frame else []
     title = f"Sweep report: {', '.join(experiments)}" if experiments else f"Report: {sweep.root.name}"
     n_expected = len(sweep.expected) if sweep.expected is not None else len(sweep.complete) + len(sweep.missing)
@@ -316,33 +474,64 @@ def render_markdown(sweep: Sweep, frame: pd.DataFrame, conditions: pd.DataFrame,
             "horizon, with its 95% Wilson interval. Median survival: first day by which half the scenarios had "
             "collapsed (Kaplan-Meier; every scenario is censored at the same horizon, so it is the empirical "
             "share), `> H` when more than half held to day H. Collapse day: mean over collapsed scenarios. "
-            "Territory change and investment: means over all scenarios. Full precision in `conditions.csv`.", "",
-            "## Figures", ""]
-    out += [f"![{name}]({FIGURE_DIR}/{name}.png) ([PDF]({FIGURE_DIR}/{name}.pdf))\n" for name in figures]
+            "Territory change and investment: means over all scenarios. Full precision in `conditions.csv`.", ""]
+    compared = paired is not None and len(paired) > 1
+    if compared:
+        out += ["## Paired comparisons", "", paired_markdown(paired), "",
+                "Each condition minus its reference. Conditions with the same seed and number of scenarios ran "
+                "every scenario index with the same random draws, so the two are compared scenario by "
+                "scenario: the standard error (SE) of the mean paired difference is smaller than "
+                "that of two independent samples (`SE if unpaired`), and a difference can be clear although the "
+                "two conditions' intervals overlap. Collapse probability: 95% interval by Newcombe's paired score "
+                "method. Days held (RMST, restricted mean survival time): mean over scenarios of min(collapse "
+                "day, horizon), the `end_day` outcome; its difference's 95% interval is normal (± 1.96 SE)."
+                + (" †: a different seed or number of scenarios than its reference, so not paired: compared as "
+                   "independent samples." if not (paired["paired"] | paired["is_reference"]).all() else "")
+                + " Full precision in `paired.csv`; another reference: `--reference KEY=VALUE`.", ""]
+    out += ["## Figures", ""]
+    out += [f"![{name}]({FIGURE_DIR}/{name}.png) ([PDF]({FIGURE_DIR}/{name}.pdf), [data]({FIGURE_DIR}/{name}.csv))\n"
+            for name in figures]
     out += ["", "## Files", "",
             "- `sweep.parquet`: one row per scenario of every complete job; columns `job`, the job's overrides, "
             "`scenario`, then the outcomes.",
-            "- `conditions.csv`: the table above at full precision.", ""]
+            "- `conditions.csv`: the table of conditions at full precision."]
+    if compared:
+        out.append("- `paired.csv`: the paired comparisons at full precision.")
+    out += [f"- `{FIGURE_DIR}/NAME.csv`: the data each figure was drawn from, to redraw it elsewhere.", ""]
     return "\n".join(out)
 
 
 # ------------------------------------------------------------------------------------------ the command
-def write_report(path: str | Path, out_dir: str | Path | None = None) -> dict:
-    """Collect, tabulate and plot a run or sweep directory; returns what was written and what is missing."""
+def write_report(path: str | Path, out_dir: str | Path | None = None, reference: list[str] | None = None) -> dict:
+    """Collect, tabulate and plot a run or sweep directory; returns what was written and what is missing.
+
+    ``reference``: ``KEY=VALUE`` overrides that name the reference condition of the paired comparisons (default:
+    the first condition)."""
     sweep = collect(path)
     out = Path(out_dir) if out_dir is not None else sweep.root
     frame, columns = sweep_table(sweep)
     keys = [columns[k] for k in swept_keys(sweep) if k in columns]
     conditions = conditions_table(frame, keys, horizon_of_jobs(sweep))
+    designs = {sweep.number(s): (s.manifest["seed"], s.manifest["n_scenarios"]) for s in sweep.complete}
+    paired = (paired_table(frame, conditions, keys, designs,
+                           reference_values(reference or [], keys, columns, conditions))
+              if len(conditions) > 1 else None)
     title = "Collapse probability" + (f": {frame['experiment'].dropna().iloc[0]}"
                                       if "experiment" in frame and frame["experiment"].notna().any() else "")
-    figures = report_figures(frame, conditions, keys, title)
+    manifests = [s.manifest for s in sweep.complete]
+    experiments = sorted({str(e) for e in frame["experiment"].dropna()}) if "experiment" in frame else []
+    caption = figure_caption(conditions, keys, experiments, sorted({str(m["config"]["preset"]) for m in manifests}),
+                             [m["seed"] for m in manifests])
+    figures = report_figures(frame, conditions, keys, title, caption, paired)
     io.write_parquet(out / "sweep.parquet", frame, overwrite=True)
     io.atomic_write_bytes(out / "conditions.csv", conditions.to_csv(index=False).encode(), overwrite=True)
+    if paired is not None:
+        io.atomic_write_bytes(out / "paired.csv", paired.to_csv(index=False).encode(), overwrite=True)
     for name, fig in figures.items():
         for fmt in ("png", "pdf"):
             io.write_figure(out / FIGURE_DIR / f"{name}.{fmt}", fig, overwrite=True)
-    text = render_markdown(sweep, frame, conditions, keys, list(figures))
+        io.write_figure_data(out / FIGURE_DIR / f"{name}.csv", fig, overwrite=True)
+    text = render_markdown(sweep, frame, conditions, keys, list(figures), paired)
     io.atomic_write_bytes(out / "report.md", text.encode(), overwrite=True)
     return {"out": out, "jobs": len(sweep.complete), "missing": sweep.missing, "conditions": len(conditions),
             "swept": keys, "figures": list(figures)}
@@ -359,20 +548,38 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv[1:])
         try:
             written = write_merged(args.shard_dirs, args.out)
-        except (MergeError, FileExistsError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
+        except MergeError as exc:
+            print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
             return 2
+        except OSError as exc:
+            print(f"error: cannot write --out {args.out}: {io.describe_os_error(exc)}", file=sys.stderr)
+            return io.exit_status(exc)
+        except KeyboardInterrupt:
+            print(f"error: interrupted (Ctrl-C); {args.out} was not written", file=sys.stderr)
+            return 130
         print(f"merged {len(args.shard_dirs)} shards into {written}")
         return 0
     parser = argparse.ArgumentParser(prog="python -m sim.report", description=__doc__.split("\n\n")[0])
     parser.add_argument("path", type=Path, help="a run directory or a multirun (sweep) directory")
     parser.add_argument("--out", type=Path, default=None, help="where to write (default: PATH)")
+    parser.add_argument("--reference", action="append", default=[], metavar="KEY=VALUE",
+                        help="the condition every other is compared with, scenario by scenario (default: the "
+                             "first); in a 2-D sweep fixing one key compares within each value of the other; "
+                             "repeat for several keys")
     args = parser.parse_args(argv)
     try:
-        result = write_report(args.path, args.out)
+        if args.out is not None and args.out.exists() and not args.out.is_dir():
+            raise ReportError(f"--out {args.out} is a file; allowed: a directory")
+        result = write_report(args.path, args.out, args.reference)
     except ReportError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return 2
+    except OSError as exc:  # files written atomically: one that could not be written is absent, never partial
+        print(f"error: cannot write the report: {io.describe_os_error(exc)}", file=sys.stderr)
+        return io.exit_status(exc)
+    except KeyboardInterrupt:
+        print("error: interrupted (Ctrl-C); the report's files are each complete or absent", file=sys.stderr)
+        return 130
     print(f"report: {result['out'] / 'report.md'} ({result['jobs']} jobs, {result['conditions']} conditions"
           + (f", swept {', '.join(result['swept'])}" if result["swept"] else "") + ")")
     if result["missing"]:

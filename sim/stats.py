@@ -182,3 +182,97 @@ def condition_row(table: pd.DataFrame, horizon_days: int,
     row.update({column: float(table[outcome].mean()) for column, outcome in means.items()})
     row.update({f"failure_{mode}": share for mode, share in failure_shares(table, FAILURES).items()})
     return row
+
+
+# ------------------------------------------------------------------------------------------ comparisons
+# paired.csv columns of a comparison (``compare``), in order.
+COMPARISON_COLUMNS = (
+    "paired", "scenarios", "reference_scenarios",
+    "collapse_probability", "reference_collapse_probability", "collapse_diff", "collapse_diff_se",
+    "collapse_diff_low", "collapse_diff_high", "collapse_diff_se_unpaired",
+    "rmst_days", "reference_rmst_days", "rmst_diff", "rmst_diff_se", "rmst_diff_low", "rmst_diff_high",
+    "rmst_diff_se_unpaired",
+)
+
+
+def survival_days(table: pd.DataFrame, horizon_days: int) -> np.ndarray:
+    """Days each scenario's ceasefire held within the horizon, min(collapse day, horizon) (the ``end_day``
+    outcome), as floats."""
+    days = collapse_days(table)
+    return np.where(days < 0, float(horizon_days), days)
+
+
+def _se(values: np.ndarray) -> float:
+    """Standard error of a mean (sample standard deviation / sqrt(n)); NaN below two values."""
+    return float(np.std(values, ddof=1) / math.sqrt(values.size)) if values.size > 1 else math.nan
+
+
+def _square_and_add(k1: int, n1: int, k2: int, n2: int, psi: float, z: float) -> tuple[float, float]:
+    """Interval of k1/n1 - k2/n2 from the two Wilson intervals (Newcombe's square-and-add), ``psi`` the
+    correlation of the two estimates (0: independent samples)."""
+    p1, p2 = k1 / n1, k2 / n2
+    l1, u1 = wilson_interval(k1, n1, z)
+    l2, u2 = wilson_interval(k2, n2, z)
+    d = p1 - p2
+    low = d - math.sqrt(max(0.0, (p1 - l1) ** 2 + (u2 - p2) ** 2 - 2 * psi * (p1 - l1) * (u2 - p2)))
+    high = d + math.sqrt(max(0.0, (p2 - l2) ** 2 + (u1 - p1) ** 2 - 2 * psi * (p2 - l2) * (u1 - p1)))
+    return (low, high)
+
+
+def paired_proportion_interval(x: np.ndarray, y: np.ndarray, z: float = Z95) -> tuple[float, float]:
+    """95% interval of mean(x) - mean(y) for paired 0/1 outcomes (``x[i]`` and ``y[i]`` from one pair).
+
+    Newcombe's square-and-add interval for paired proportions with the continuity-corrected correlation
+    (Newcombe 1998, Statistics in Medicine 17:2635, method 10): unlike the normal approximation, it has width
+    when few pairs disagree and stays inside [-1, 1].
+    """
+    x, y = np.asarray(x, dtype=bool), np.asarray(y, dtype=bool)
+    n = x.size
+    if n == 0:
+        return (math.nan, math.nan)
+    both, x_only, y_only = int(np.sum(x & y)), int(np.sum(x & ~y)), int(np.sum(~x & y))
+    neither = n - both - x_only - y_only
+    margins = (both + x_only) * (y_only + neither) * (both + y_only) * (x_only + neither)
+    det = both * neither - x_only * y_only
+    if margins == 0:
+        psi = 0.0
+    elif det > n / 2:
+        psi = (det - n / 2) / math.sqrt(margins)
+    else:
+        psi = min(det, 0) / math.sqrt(margins)
+    return _square_and_add(both + x_only, n, both + y_only, n, psi, z)
+
+
+def compare(table: pd.DataFrame, reference: pd.DataFrame, horizon_days: int, reference_horizon_days: int,
+            paired: bool = True, z: float = Z95) -> dict:
+    """Difference ``table`` minus ``reference`` in collapse probability and in restricted mean survival (days),
+    with standard errors and 95% intervals (``COMPARISON_COLUMNS``).
+
+    ``paired``: the two tables ran the same scenarios with the same random draws (common random numbers), so
+    scenario i of one is compared with scenario i of the other (the index is the scenario index; scenarios in
+    only one table are left out): standard errors of the mean paired difference, Newcombe's paired interval
+    for the probability (``paired_proportion_interval``) and a normal interval for the days. Otherwise the two
+    are independent samples (Newcombe's hybrid score interval, Welch's standard error). ``*_se_unpaired`` is
+    the standard error as if the samples were independent: what pairing saves.
+    """
+    if paired:
+        if not (table.index.is_unique and reference.index.is_unique):
+            raise ValueError("paired comparison needs one row per scenario index in each table")
+        common = table.index.intersection(reference.index, sort=False)
+        table, reference = table.loc[common], reference.loc[common]
+    if len(table) == 0 or len(reference) == 0:
+        raise ValueError("no scenarios to compare")
+    x, y = table["collapsed"].to_numpy(dtype=bool), reference["collapsed"].to_numpy(dtype=bool)
+    tx, ty = survival_days(table, horizon_days), survival_days(reference, reference_horizon_days)
+    se_unpaired = math.sqrt(_se(x.astype(float)) ** 2 + _se(y.astype(float)) ** 2)
+    rmst_se_unpaired = math.sqrt(_se(tx) ** 2 + _se(ty) ** 2)
+    if paired:
+        se, (low, high), rmst_se = _se(x.astype(float) - y), paired_proportion_interval(x, y, z), _se(tx - ty)
+    else:
+        se, rmst_se = se_unpaired, rmst_se_unpaired
+        low, high = _square_and_add(int(x.sum()), x.size, int(y.sum()), y.size, 0.0, z)
+    d, rmst_d = float(x.mean() - y.mean()), float(tx.mean() - ty.mean())
+    values = (paired, x.size, y.size, float(x.mean()), float(y.mean()), d, se, low, high, se_unpaired,
+              float(tx.mean()), float(ty.mean()), rmst_d, rmst_se, rmst_d - z * rmst_se, rmst_d + z * rmst_se,
+              rmst_se_unpaired)
+    return dict(zip(COMPARISON_COLUMNS, values, strict=True))

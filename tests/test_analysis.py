@@ -19,9 +19,10 @@ pytest.importorskip("lifelines")
 pytest.importorskip("ema_workbench")
 
 from sim.analyze.__main__ import main as analyze_main  # noqa: E402
+from sim.analyze.common import LEVERS  # noqa: E402
 from sim.analyze.prim import prim  # noqa: E402
-from sim.analyze.sobol import OUTCOMES, sobol  # noqa: E402
-from sim.analyze.survival import survival  # noqa: E402
+from sim.analyze.sobol import OUTCOMES, diagnostics, sobol  # noqa: E402
+from sim.analyze.survival import DURATION, EVENT, survival, time_split  # noqa: E402
 
 SEED = 20250106
 # russia.value_of_gains over [0, 30] decides collapse within a year: the collapse share is under 8% below 10
@@ -83,12 +84,67 @@ def test_sobol_gives_the_only_uncertain_parameter_all_the_variance():
     assert result.ranking()[0] == "russia.value_of_gains"
 
 
+def _sobol_table(rows: dict) -> pd.DataFrame:
+    """A table of indices as ``sobol`` returns it; ``rows``: (outcome, parameter) -> (S1, S1 half-width, ST, ST
+    half-width)."""
+    data = [{"outcome": o, "parameter": p, "S1": s1, "S1_low": s1 - h1, "S1_high": s1 + h1, "ST": st,
+             "ST_low": st - ht, "ST_high": st + ht} for (o, p), (s1, h1, st, ht) in rows.items()]
+    return pd.DataFrame(data).set_index(["outcome", "parameter"])
+
+
+def test_sobol_diagnostics_name_each_problem_and_size_its_remedy():
+    settings = {"n_base": 128, "replicates": 8, "parameters": ["a", "b"],
+                "variance": {"collapse_probability": {"between_points": 0.04, "noise": 0.012},
+                             "rmst_days": {"between_points": 100.0, "noise": 1.0},
+                             "investment_total_bn": {"between_points": 0.0, "noise": 0.0}}}
+    table = _sobol_table({("collapse_probability", "a"): (0.5, 0.05, 1.25, 0.2),  # ST beyond 1 by its interval
+                          ("collapse_probability", "b"): (-0.01, 0.02, 0.02, 0.01),  # within its interval: no
+                          ("rmst_days", "a"): (0.9, 0.05, 1.0, 0.05), ("rmst_days", "b"): (0.0, 0.01, 0.0, 0.01)})
+    beyond, wide, constant, noise = diagnostics(table, settings)
+    assert beyond.startswith("1 parameter's index lies outside [0, 1] beyond the 95% interval (a for "
+                             "collapse_probability: S1 0.50 [0.45, 0.55], ST 1.25 [1.05, 1.45])")
+    assert "Remedy: rerun with --base 512" in beyond
+    # Half-width 0.2 at N=128 narrows to 0.05 at 16 times N (1/sqrt(N)): --base 2048, 2048 * 4 * 8 model runs.
+    assert "reach ±0.20 (a for collapse_probability)" in wide and "Remedy: --base 2048" in wide
+    assert "65,536 model runs" in wide
+    # Noise share 0.3 at R=8: R' = 8 * 0.3 * 0.95 / (0.05 * 0.7) = 65.1 -> 66; rmst (1%) is not named.
+    assert noise.startswith("Replicate noise is 30% for collapse_probability of the variance")
+    assert "rmst_days" not in noise and "Remedy: --replicates 66" in noise
+    assert constant.startswith("investment_total_bn does not vary over the design")
+    quiet = {**settings, "variance": {"rmst_days": {"between_points": 100.0, "noise": 1.0}}}
+    assert diagnostics(_sobol_table({("rmst_days", "a"): (0.9, 0.05, 1.0, 0.05)}), quiet) == []
+
+
+def test_a_small_sobol_design_warns_in_the_result_the_markdown_and_the_figure(tmp_path):
+    config = compose(DECIDING, "us.resolve={dist:uniform,low:0.2,high:0.9}")
+    result = sobol(config, n_base=16, replicates=1)
+    assert any(w.startswith("Too few base points: at --base 16") for w in result.warnings), result.warnings
+    assert any(w.startswith("With --replicates 1 the noise share cannot be estimated") for w in result.warnings)
+    result.write(tmp_path)
+    markdown = (tmp_path / "sobol.md").read_text()
+    figure = result.figures()["sobol_indices"]
+    drawn = " ".join(t.get_text().replace("\n", " ") for t in figure.texts)
+    for warning in result.warnings:
+        assert f"> **Warning:** {warning}" in markdown
+        assert warning.split(":")[0] in drawn
+
+
+def test_sobol_refuses_designs_too_small_or_unbalanced():
+    config = compose(DECIDING)
+    with pytest.raises(ValueError, match=r"--base 2 is too few base points: at least 16 are needed"):
+        sobol(config, n_base=2)
+    with pytest.raises(ValueError, match=r"--base 100 is not a power of 2.*use 64 or 128"):
+        sobol(config, n_base=100)
+    with pytest.raises(ValueError, match=r"--replicates 0: at least 1"):
+        sobol(config, n_base=16, replicates=0)
+
+
 # ------------------------------------------------------------------------------------ PRIM
 def test_prim_boxes_the_parameter_that_decides_collapse():
     config = compose("n_scenarios=2000", DECIDING, INERT[0], "us.resolve={dist:uniform,low:0.2,high:0.9}",
                      "coalition.troops_k={dist:uniform,low:5,high:60}",
                      "monitoring.regime={dist:choice,values:[none,observers,us_led]}")
-    result = prim(config, threshold=0.8)
+    result = prim(config, threshold=0.8, resamples=4)
     box = result.table.loc[1]
     # The most significant restriction (smallest quasi-p-value, listed first) is on value_of_gains, from below.
     assert box.index[0] == "russia.value_of_gains"
@@ -101,18 +157,72 @@ def test_prim_boxes_the_parameter_that_decides_collapse():
     # Density >= threshold by selection; about 1,150 of 2,000 collapse and under 5% of them below 9, so coverage
     # is ~0.97 with a standard error of ~0.005.
     assert gains["density"] >= 0.8 and gains["coverage"] >= 0.9
+    # It is significant, and PRIM on random halves of the data restricts it every time (ema-workbench resample).
+    assert gains["quasi_p"] < 1e-10 and gains["significant"]
+    assert gains["reproduce_coverage"] == gains["reproduce_density"] == 100
+    # Box 1 holds ~99% of the collapses; what is left cannot reach the threshold, and the result says so.
+    assert result.settings["stopped"].startswith("no further box reaches density 0.8: among the")
+    assert "the boxes found hold the other" in result.settings["stopped"]
+    _check_significance_marks(result)
+
+
+def _check_significance_marks(result):
+    """quasi_p is the larger of a restriction's two quasi-p-values; above 0.05 it is marked and warned about."""
+    t = result.table
+    assert (t["quasi_p"] == t[["qp_low", "qp_high"]].max(axis=1)).all()
+    assert (t["significant"] == (t["quasi_p"] <= 0.05)).all()
+    for k, parameter in t.index[~t["significant"]]:
+        assert any(w.startswith(f"Box {k}:") and parameter in w for w in result.warnings), (k, parameter)
+    assert len(result.warnings) == t.loc[~t["significant"]].index.get_level_values("box").nunique()
+
+
+def test_prim_levers_searches_the_levers_with_the_context_left_uncertain():
+    config = compose("n_scenarios=2000", DECIDING, INERT[0], "us.resolve={dist:uniform,low:0.2,high:0.9}",
+                     "coalition.troops_k={dist:uniform,low:5,high:60}",
+                     "monitoring.regime={dist:choice,values:[none,observers,us_led]}")
+    # The context (value_of_gains) decides collapse; no range of the levers alone reaches a density of 0.8.
+    # Observed: the densest lever box has density ~0.63 (base rate 0.54); the result says so and what to do.
+    result = prim(config, threshold=0.8, levers=True, resamples=0)
+    assert result.boxes == [] and result.settings["boxes_found"] == 0
+    assert result.settings["stopped"].startswith("no further box reaches density 0.8: among the 2000 scenarios")
+    assert "Remedy: lower --threshold to 0." in result.settings["stopped"]
+    assert result.rejected is not None and "prim_rejected_trajectory" in result.figures()
+    lower = prim(config, threshold=0.6, levers=True, resamples=0, max_boxes=1)
+    assert set(lower.settings["parameters"]) == {"us.resolve", "coalition.troops_k", "monitoring.regime"}
+    assert set(lower.settings["context"]) == {"russia.value_of_gains", "us.review_lapse"}
+    assert set(lower.table.index.get_level_values("parameter")) <= set(LEVERS)
+    assert lower.settings["stopped"] == "--boxes 1 found; more may exist (raise --boxes)"
+    # Inside the box the context still spans its whole range: the density is over the uncertain context.
+    inside = lower.outcomes.iloc[lower.boxes[0].yi]
+    assert inside["russia.value_of_gains"].min() < 1 and inside["russia.value_of_gains"].max() > 29
+    assert (inside["collapsed"].mean() >= 0.6) and len(inside) == lower.table["n"].iloc[0]
+    _check_significance_marks(lower)
+
+
+def test_prim_refuses_too_few_scenarios_for_its_smallest_box_before_running():
+    config = compose("n_scenarios=300", DECIDING)
+    with pytest.raises(ValueError, match=r"n_scenarios=300 is too few for PRIM with --mass-min 0.05: the smallest "
+                                         r"box it may return holds 15 scenarios.*use n_scenarios=400 or more"):
+        prim(config)
+    with pytest.raises(ValueError, match=r"--levers: none of the uncertain parameters"):
+        prim(config.replace(n_scenarios=400), levers=True)
 
 
 # ------------------------------------------------------------------------------------ survival
-def test_cox_hazard_ratio_of_a_larger_force_is_below_one_with_its_interval():
+@pytest.fixture(scope="module")
+def troops_survival():
     config = compose("n_scenarios=2000", "russia.value_of_gains=12",
                      "coalition.troops_k={dist:uniform,low:0,high:100}", "us.resolve={dist:uniform,low:0.2,high:0.9}",
                      "monitoring.regime={dist:choice,values:[none,observers,us_led]}")
-    result = survival(config)
+    return config, survival(config)
+
+
+def test_cox_hazard_ratio_of_a_larger_force_is_below_one_with_its_interval(troops_survival):
+    _, result = troops_survival
     troops = result.cox.loc["coalition.troops_k"]
     # Forward troops deny a quick win and raise the cost of attacking them: a larger force lowers collapse.
-    # Observed HR per 10k troops ~0.76 (0.73-0.79) with ~480 collapses; the interval's top is far below 1.
-    assert troops["per"] == "10 thousand troops" and troops["role"] == "guarantee"
+    # Observed HR per 10k troops ~0.62 (0.59-0.65) with ~490 collapses; the interval's top is far below 1.
+    assert troops["per"] == "10 thousand troops" and troops["role"] == "lever"
     assert troops["hazard_ratio"] < 1 and troops["hr_high"] < 1
     # The same direction in the Kaplan-Meier curves: the top tercile of force size holds more often.
     km = result.kaplan_meier.loc["coalition.troops_k"]
@@ -123,27 +233,87 @@ def test_cox_hazard_ratio_of_a_larger_force_is_below_one_with_its_interval():
     assert result.cox.loc["monitoring.regime=us_led", "per"] == "vs none"
 
 
+def test_failed_proportional_hazards_are_flagged_and_split_by_period(troops_survival, tmp_path):
+    config, result = troops_survival
+    # Observed: the test fails for the force (p ~6e-6) and for US-led monitoring (p ~3e-6), far below 0.05.
+    failed = result.cox.index[result.cox["ph_violated"]].tolist()
+    assert failed == result.settings["ph_violations"] and "coalition.troops_k" in failed
+    assert (result.cox["ph_violated"] == (result.cox["ph_p"] < 0.05)).all()
+    warning = next(w for w in result.warnings if w.startswith("Proportional hazards fail"))
+    assert all(name in warning for name in failed) and "--strata coalition.troops_k" in warning
+    # The time-split model: three periods (terciles of the collapse days) for each failing covariate.
+    split = result.time_split
+    periods = split.loc["coalition.troops_k"].index.tolist()
+    assert len(periods) == 3 and periods[0].startswith("days 1-") and periods[-1].endswith("-365")
+    assert split.loc[("us.resolve", "all days"), "hazard_ratio"] > 0
+    result.write(tmp_path)
+    assert f"> **Warning:** {warning}" in (tmp_path / "cox.md").read_text()
+    assert (tmp_path / "cox_time_split.parquet").exists()
+    assert (tmp_path / "figures" / "hazard_ratios_by_period.png").exists()
+    forest = result.figures()["hazard_ratios"]
+    assert any(t.get_text().startswith("Warning: Proportional hazards fail") for t in forest.texts)
+    # Stratified on the force: no ratio for it, the others adjusted within its terciles.
+    stratified = survival(config, strata=["coalition.troops_k"])
+    assert "coalition.troops_k" not in stratified.cox.index and stratified.settings["strata"] == ["coalition.troops_k"]
+    with pytest.raises(ValueError, match=r"--strata us.binding: not an uncertain parameter"):
+        survival(config, strata=["us.binding"])
+
+
+def test_the_time_split_model_recovers_a_hazard_ratio_that_changes_over_time():
+    # By construction: x = 1 triples the hazard before day 100 and leaves it alone after.
+    rng = np.random.default_rng(7)
+    n, base, horizon = 2000, 0.004, 365
+    x = rng.integers(0, 2, n).astype(float)
+    early = rng.exponential(1 / (base * 3.0 ** x))
+    days = np.where(early < 100, early, 100 + rng.exponential(1 / base, n))
+    data = pd.DataFrame({DURATION: np.minimum(days, horizon), EVENT: (days <= horizon).astype(int), "x": x})
+    split = time_split(data, {"x": ("x", "1")}, ["x"], horizon, penalizer=0.0).loc["x"]
+    first, last = split.iloc[0], split.iloc[-1]
+    assert first["hr_low"] < 3 < first["hr_high"], split
+    assert last["hr_low"] < 1 < last["hr_high"], split
+
+
+def test_survival_refuses_fewer_than_five_collapses_per_covariate():
+    config = sim.compose_config([f"seed={SEED}", "horizon_days=365", "+experiment=analysis_survival",
+                                 "n_scenarios=40"])
+    with pytest.raises(ValueError, match=r"n_scenarios=40 gives \d+ collapses for 13 Cox covariates .* at least 5 "
+                                         r"per covariate are needed.*use n_scenarios=\d+ or more"):
+        survival(config)
+
+
 # ------------------------------------------------------------------------------------ command and reproducibility
-@pytest.mark.parametrize(("analysis", "options", "tables"), [
-    ("sobol", ["--base", "8", "--replicates", "2"], ["sobol"]),
-    ("prim", ["n_scenarios=400", "--threshold", "0.6"], ["prim"]),
-    ("survival", ["n_scenarios=400"], ["cox", "kaplan_meier"]),
+TROOPS = {"dist": "uniform", "low": 5.0, "high": 60.0}  # as the experiments analysis_NAME declare it
+
+
+@pytest.mark.parametrize(("analysis", "options", "tables", "troops"), [
+    ("sobol", ["--base", "16", "--replicates", "2"], ["sobol"], TROOPS),
+    ("prim", ["--threshold", "0.6", "n_scenarios=400", "--boxes", "1", "--resamples", "1"], ["prim"], TROOPS),
+    # Two parameters, not the experiment's eleven: the Kaplan-Meier figure has a panel per parameter (~0.4 s each).
+    ("survival", ["n_scenarios=400", "--experiment", "none", "coalition.troops_k={dist:uniform,low:0,high:100}",
+                  "monitoring.regime={dist:choice,values:[none,observers,us_led]}"], ["cox", "kaplan_meier"],
+     {"dist": "uniform", "low": 0.0, "high": 100.0}),
 ])
-def test_the_command_writes_the_same_tables_for_the_same_seed(tmp_path, analysis, options, tables):
+def test_the_command_writes_the_same_tables_for_the_same_seed(tmp_path, capsys, analysis, options, tables, troops):
     runs = []
     for name in ("first", "second"):
-        args = [analysis, f"seed={SEED}", "horizon_days=365", *options, "--out", str(tmp_path / name)]
+        args = [analysis, f"seed={SEED}", *options, "--out", str(tmp_path / name), "horizon_days=365"]
         assert analyze_main(args) == 0
         runs.append(tmp_path / name)
+    # Every warning reaches the console (stderr) and the markdown of the analysis' first table.
+    warnings = json.loads((runs[0] / f"{analysis}.json").read_text())["warnings"]
+    stderr = capsys.readouterr().err
+    assert analysis != "sobol" or warnings  # 16 base points are too few for 11 parameters
+    for warning in warnings:
+        assert f"warning: {warning}" in stderr and warning in (runs[0] / f"{tables[0]}.md").read_text()
     for table in tables:
         assert (runs[0] / f"{table}.md").read_text() == (runs[1] / f"{table}.md").read_text()
         pd.testing.assert_frame_equal(pd.read_parquet(runs[0] / f"{table}.parquet"),
                                       pd.read_parquet(runs[1] / f"{table}.parquet"))
     figures = sorted(p.name for p in (runs[0] / "figures").iterdir())
     assert figures and all(p.endswith((".png", ".pdf")) for p in figures)
-    # The experiment bundle experiments/analysis_NAME.yaml declared the uncertain parameters.
+    # The experiment bundle experiments/analysis_NAME.yaml (or the overrides) declared the uncertain parameters.
     config = json.loads((runs[0] / f"{analysis}.json").read_text())["config"]
-    assert config["coalition"]["troops_k"] == {"dist": "uniform", "low": 5.0, "high": 60.0}
+    assert config["coalition"]["troops_k"] == troops
 
 
 def test_the_sobol_design_and_its_outcomes_depend_on_the_seed():

@@ -11,31 +11,43 @@ after every step (``test_invariants.check_state`` plus probabilities, finiteness
 then ``run_batch`` (chunked, compacting finished scenarios, with trajectories) must give exactly the outcomes the
 reference loop recorded, and its trajectories must agree with its outcomes.
 
+The command line is fuzzed too (``test_the_command_line_never_ends_in_a_traceback``): override strings of every
+kind (model keys, run settings, presets, experiments, output directories, junk), ``CEASEFIRE_SIM_MEMORY_BYTES``
+and single runs or sweeps, run in-process as ``python -m sim`` runs them; each ends with exit status 0, 1 or 2 and
+at most one line ``error: ...``, never a traceback. Every directory it names lies under a temporary directory.
+
 ``make test`` runs a modest number of examples (derandomized: the same every run); ``make fuzz`` runs the large
-profile (``HYPOTHESIS_PROFILE=fuzz``: 10,000 configurations over two processes, random seeds, statistics printed).
-Regressions found by fuzzing are pinned at the end of the file.
+profile (``HYPOTHESIS_PROFILE=fuzz``: 10,000 configurations over two processes, random seeds, statistics printed;
+the command line gets a thirtieth of that, as each example is a whole run). Regressions found by fuzzing are pinned
+at the end of the file.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 import os
+import sys
+import tempfile
 from functools import cache
 
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from test_invariants import check_state
 
 from sim import rules as R
+from sim.__main__ import main
 from sim.batch import run_batch
 from sim.codes import FailureMode, Level
 from sim.compose import compose_config
-from sim.config import EXPERIMENT_DIR, RUN_SETTINGS, Config, ConfigError, preset_names, validate
+from sim.config import EXPERIMENT_DIR, RUN_SETTINGS, Config, ConfigError, allowed_keys, preset_names, validate
 from sim.design import build_params
 from sim.engine import initial_state, step
+from sim.memory import MEMORY_ENV
 from sim.observables import OUTCOMES, SERIES, outcomes, series
 from sim.parameters import PARAMS, ParamSpec
 from sim.rng import Streams
@@ -360,6 +372,81 @@ def test_validate_refuses_junk_with_a_config_error_naming_the_key(data):
         validate(changed)
     except ConfigError as exc:
         assert target in str(exc)
+
+
+# ------------------------------------------------------------------------------------------ the command line
+# Small experiments only (each job of a sweep is a whole run); keys never Hydra's own settings but the output
+# directories, which are always put under the example's temporary directory.
+SMALL_EXPERIMENTS = ["decision_rules", "plans", "signals", "nope"]
+CLI_KEYS = [*RUN_SETTINGS, *(p.key for p in PARAMS), *(f"output.{k}" for k in allowed_keys("output")), "preset"]
+# What a command line and an environment can hold: any UTF-8 but NUL.
+TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\x00"), max_size=10)
+VALUE = st.one_of(st.sampled_from(["0", "1", "-1", "0.5", "1e3", "nan", "inf", "true", "null", "[]", "{}", "a,b",
+                                   "${oops}", "'x'", "{dist:uniform,low:0,high:1}", "range(0,2)", "choice(1,2)"]),
+                  st.integers(-(2**70), 2**70).map(str), st.floats().map(str), TEXT)
+# Never a key under hydra (hydra.output_subdir=/etc would write there) other than the two directories below.
+JUNK_KEY = st.from_regex(r"[+~]?[a-z_.]{1,12}", fullmatch=True).filter(lambda k: "hydra" not in k)
+
+
+@st.composite
+def command_lines(draw) -> tuple[list[str], str | None]:
+    """A command line (overrides, ``-m`` or not) and a value of CEASEFIRE_SIM_MEMORY_BYTES (None: unset)."""
+    overrides = []
+    for _ in range(draw(st.integers(0, 4))):
+        kind = draw(st.sampled_from(["key", "key", "preset", "experiment", "junk", "raw"]))
+        if kind == "key":
+            overrides.append(f"{draw(st.sampled_from(CLI_KEYS))}={draw(VALUE)}")
+        elif kind == "preset":
+            overrides.append(f"scenario={draw(st.sampled_from([*PRESETS, 'nowhere', '']))}")
+        elif kind == "experiment":
+            overrides.append(f"{draw(st.sampled_from(['+', '', '~']))}experiment="
+                             f"{draw(st.sampled_from(SMALL_EXPERIMENTS))}")
+        elif kind == "junk":
+            overrides.append(f"{draw(JUNK_KEY)}={draw(VALUE)}")
+        else:
+            overrides.append(draw(TEXT.filter(lambda t: "hydra" not in t and not t.startswith("-"))))
+    multirun = draw(st.booleans())
+    if draw(st.booleans()):  # an output directory of its own, named by any text (no way out of the temporary one)
+        name = draw(TEXT.filter(lambda t: ".." not in t))
+        overrides.append(f"hydra.{'sweep' if multirun else 'run'}.dir={{tmp}}/{name}")
+    memory = draw(st.one_of(st.none(), TEXT, st.integers(-10, 2**64).map(str), st.sampled_from(["4e9", "1GB"])))
+    return (["-m"] if multirun else []) + overrides, memory
+
+
+# Appended last (the last override of a key wins): every run that starts is tiny.
+CLI_LIMITS = ["n_scenarios=3", "horizon_days=2", "output.figures=false", "output.workers=1", "shards=1", "shard=0"]
+
+
+@settings(PROFILE, max_examples=max(10, PROFILE.max_examples // 30))
+@given(command=command_lines())
+def test_the_command_line_never_ends_in_a_traceback(command):
+    """Any command line ends with exit status 0, 1 or 2 and at most one line ``error: ...``: never a traceback."""
+    args, memory = command
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        here, argv, env = os.getcwd(), sys.argv, os.environ.get(MEMORY_ENV)
+        os.chdir(tmp)
+        stack.callback(os.chdir, here)
+        sys.argv = ["python -m sim", *(a.replace("{tmp}", tmp) for a in args), *CLI_LIMITS]
+        stack.callback(setattr, sys, "argv", argv)
+        if memory is None:
+            os.environ.pop(MEMORY_ENV, None)
+        else:
+            os.environ[MEMORY_ENV] = memory
+        stack.callback(lambda: os.environ.__setitem__(MEMORY_ENV, env) if env is not None
+                       else os.environ.pop(MEMORY_ENV, None))
+        err = stack.enter_context(contextlib.redirect_stderr(io.StringIO()))
+        stack.enter_context(contextlib.redirect_stdout(io.StringIO()))
+        try:
+            main()
+            status = 0
+        except SystemExit as exc:
+            status = exc.code
+        stderr = err.getvalue()
+    event(f"exit status {status}")  # `make fuzz` prints how many ran, and how many were refused
+    assert status in (0, 1, 2), (status, stderr)
+    assert "Traceback" not in stderr, stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == (status != 0), stderr
 
 
 # ------------------------------------------------------------------------------ regressions found by fuzzing

@@ -58,9 +58,9 @@ def run_copy(finished_run, tmp_path) -> Path:
 
 
 def outputs_of(job_dir: Path) -> set[str]:
-    """What the job wrote itself: everything but Hydra's .hydra/ and the log."""
+    """What the job wrote itself: everything but Hydra's .hydra/, the log and the job's lock file."""
     return {p.relative_to(job_dir).as_posix() for p in job_dir.rglob("*")
-            if p.is_file() and ".hydra" not in p.parts and p.suffix != ".log"}
+            if p.is_file() and ".hydra" not in p.parts and p.suffix not in (".log", ".lock")}
 
 
 # ------------------------------------------------------------------------------------------ what a run writes
@@ -118,7 +118,7 @@ def test_a_job_that_dies_before_its_manifest_does_not_count(tmp_path, monkeypatc
         jobs.write_outputs(result, tmp_path / "job", figures=False)
     assert (tmp_path / "job" / TABLE_NAME).is_file()  # the table is there, complete, but unconfirmed
     assert "did not finish" in check_job(tmp_path / "job").problem
-    assert report.main([str(tmp_path / "job")]) == 1
+    assert report.main([str(tmp_path / "job")]) == 2  # nothing to report: bad input
 
 
 def test_an_interrupted_stream_leaves_nothing(tmp_path, monkeypatch):
@@ -183,7 +183,7 @@ DAMAGE = [  # (what, file, how, the problem check_job names)
 def test_a_damaged_run_is_refused_naming_the_file(what, name, damage, problem, run_copy, capsys):
     damage(run_copy / name)
     assert problem in check_job(run_copy).problem
-    assert report.main([str(run_copy)]) == 1
+    assert report.main([str(run_copy)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"error: {run_copy}: no complete job (") and problem in err
     assert not (run_copy / "sweep.parquet").exists() and not (run_copy / "report.md").exists()

@@ -124,3 +124,83 @@ def test_a_condition_where_most_held_has_no_median_in_the_row_and_a_note_in_the_
     assert math.isnan(row["median_survival_days"]) and math.isnan(row["mean_collapse_day"])
     assert summary["mean_collapse_day_if_collapsed"] is None
     assert row["collapse_probability"] == 0.0 and row["ci_low"] == pytest.approx(0.0, abs=1e-15)
+
+
+# ------------------------------------------------------------------------------------------ comparisons
+def paired_tables(n: int = 400, seed: int = 5, horizon: int = 100) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Two outcome tables of the same scenarios (index) under common random numbers: a scenario's collapse day is
+    a function of its own draw, moved earlier in the first table, so the two agree on most scenarios."""
+    rng = np.random.default_rng(seed)
+    u = rng.random(n)
+    tables = []
+    for shift in (0.03, 0.0):
+        day = np.ceil((u - shift) * 3 * horizon).astype(int)
+        collapsed = (day >= 1) & (day <= horizon)
+        tables.append(pd.DataFrame({"collapsed": collapsed,
+                                    "collapse_day": pd.array(np.where(collapsed, day, -1), dtype="Int64")},
+                                   index=pd.Index(np.arange(n), name="scenario")))
+    return tables[0], tables[1]
+
+
+def test_paired_interval_matches_the_published_example():
+    # Fagerland, Lydersen and Laake (2014), Statistics in Medicine 33:2850, Cavo et al. (2012): 59 pairs both, 6
+    # first only, 16 second only, 80 neither; Newcombe's square-and-add interval -0.0621 (-0.1186 to -0.0046),
+    # as R package contingencytables computes it.
+    x = np.repeat([True, True, False, False], [59, 6, 16, 80])
+    y = np.repeat([True, False, True, False], [59, 6, 16, 80])
+    assert x.mean() - y.mean() == pytest.approx(-0.0621, abs=5e-5)
+    assert stats.paired_proportion_interval(x, y) == pytest.approx((-0.1186, -0.0046), abs=5e-5)
+
+
+def test_unpaired_comparison_is_newcombes_hybrid_score_interval():
+    # 7/34 against 1/34 (Perondi et al. 2004, in Fagerland et al. 2017, ch. 4): 0.1765 (0.0189 to 0.3404)
+    def table(k, n):
+        collapsed = np.arange(n) < k
+        return pd.DataFrame({"collapsed": collapsed, "collapse_day": pd.array(np.where(collapsed, 5, -1))})
+
+    row = stats.compare(table(7, 34), table(1, 34), 10, 10, paired=False)
+    assert row["collapse_diff"] == pytest.approx(0.1765, abs=5e-5)
+    assert (row["collapse_diff_low"], row["collapse_diff_high"]) == pytest.approx((0.0189, 0.3404), abs=5e-5)
+    assert row["collapse_diff_se"] == row["collapse_diff_se_unpaired"]
+
+
+def test_paired_comparison_is_scenario_by_scenario():
+    a, b = paired_tables()
+    row = stats.compare(a, b, 100, 100)
+    x, y = a["collapsed"].to_numpy(float), b["collapsed"].to_numpy(float)
+    days_a, days_b = (np.where(t["collapsed"], t["collapse_day"].fillna(-1), 100).astype(float) for t in (a, b))
+    assert row["paired"] and row["scenarios"] == row["reference_scenarios"] == 400
+    assert row["collapse_diff"] == pytest.approx(x.mean() - y.mean(), abs=1e-12)
+    assert row["collapse_diff_se"] == pytest.approx(np.std(x - y, ddof=1) / 20, abs=1e-12)
+    assert row["rmst_days"] == pytest.approx(days_a.mean()) and row["reference_rmst_days"] == days_b.mean()
+    assert row["rmst_diff_se"] == pytest.approx(np.std(days_a - days_b, ddof=1) / 20, abs=1e-12)
+    assert row["rmst_diff_low"] == pytest.approx(row["rmst_diff"] - Z * row["rmst_diff_se"], abs=1e-12)
+    assert row["collapse_diff_low"] < row["collapse_diff"] < row["collapse_diff_high"]
+    # common random numbers: the paired errors are far smaller than independent samples' would be
+    assert row["collapse_diff_se"] < 0.6 * row["collapse_diff_se_unpaired"]
+    assert row["rmst_diff_se"] < 0.6 * row["rmst_diff_se_unpaired"]
+    # pairs are matched on the scenario index, not the row order; scenarios of one table only are left out
+    shuffled = a.sample(frac=1.0, random_state=1)
+    assert stats.compare(shuffled, b, 100, 100) == pytest.approx(row)
+    assert stats.compare(a.iloc[:300], b, 100, 100) == pytest.approx(stats.compare(a.iloc[:300], b.iloc[:300],
+                                                                                   100, 100))
+    with pytest.raises(ValueError, match="one row per scenario"):
+        stats.compare(pd.concat([a, a]), b, 100, 100)
+
+
+def test_survival_days_are_the_end_day():
+    table = outcome_table(horizon=200)
+    end_day = np.where(table["collapsed"], table["collapse_day"].fillna(0), 200)
+    assert np.array_equal(stats.survival_days(table, 200), end_day)
+
+
+def test_paired_interval_covers_the_true_difference():
+    # pairs (x, y) with P(x) = 0.15, P(y) = 0.10 and x >= y mostly: the 95% interval should cover 0.05 about
+    # 95% of the time (Newcombe's intervals are slightly conservative)
+    rng = np.random.default_rng(11)
+    covered = 0
+    for _ in range(600):
+        u = rng.random(300)
+        low, high = stats.paired_proportion_interval(u < 0.15, u < 0.10)
+        covered += low <= 0.05 <= high
+    assert 0.93 <= covered / 600 <= 0.99

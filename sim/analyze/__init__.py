@@ -8,6 +8,8 @@
   ``sim.analyze.survival``.
 
 Each analysis takes a ``Config`` whose uncertain parameters are distributions (by default the experiment
-``experiments/analysis_NAME.yaml``) and returns a result with ``.table``-like frames, ``.figures()`` and
-``.write(out_dir)``. The heavy libraries are imported by the submodules only.
+``experiments/analysis_NAME.yaml``) and returns a result with ``.table``-like frames, ``.warnings`` (diagnostics
+that limit the reading, each with its remedy), ``.figures()`` and ``.write(out_dir)``; a sample too small for the
+method raises ``ValueError`` with the reason. The policy levers are ``common.LEVERS``. The heavy libraries are
+imported by the submodules only.
 """

@@ -1,22 +1,31 @@
-"""Shared pieces of the analyses: the uncertain parameters, their values, writing tables and figures."""
+"""Shared pieces of the analyses: levers and context, the uncertain parameters, their values, diagnostics, writing
+tables and figures."""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from sim import io
 from sim.config import Config
 from sim.design import inverse_cdf
 from sim.parameters import PARAM_BY_KEY
 
-# The guarantee's design features (what a guarantor chooses), as opposed to context (what it faces).
-GUARANTEE_FEATURES: tuple[str, ...] = (
+# The policy levers: what the guarantors decide when they design the guarantee: the force (size, members,
+# posture, rules of engagement), its political backing (resolve, credibility, legal form, decision rule), the
+# US backstop and its review clause, and the monitoring regime. Every other parameter is context: what the
+# guarantee faces (Russia, Ukraine, publics, US attention, reconstruction). Resolve and credibility count as
+# levers: they are what a guarantor commits to and signals, though no decree sets them. The Cox model labels
+# its covariates by this list (``role``), PRIM searches only these with ``--levers``.
+LEVERS: tuple[str, ...] = (
     "coalition.troops_k", "coalition.members", "coalition.resolve", "coalition.credibility",
-    "coalition.binding", "coalition.decision_rule", "us.resolve", "us.credibility", "us.binding",
-    "monitoring.regime", "monitoring.access",
+    "coalition.binding", "coalition.decision_rule", "coalition.forward_share", "coalition.tripwire_automaticity",
+    "us.resolve", "us.credibility", "us.binding", "us.review_day", "monitoring.regime", "monitoring.access",
 )
 
 
@@ -48,12 +57,45 @@ def unit_of(key: str) -> tuple[float, str]:
     return 1.0, f"1 {p.unit}".strip()
 
 
-def write_table(out_dir: Path, name: str, table: pd.DataFrame, title: str = "") -> None:
-    """``NAME.parquet`` and ``NAME.md`` (a markdown table, floats to 4 significant digits)."""
+def write_table(out_dir: Path, name: str, table: pd.DataFrame, title: str = "", warnings=(), notes=()) -> None:
+    """``NAME.parquet`` and ``NAME.md``: the title, the warnings and notes as block quotes, then the table
+    (floats to 4 significant digits)."""
     io.write_parquet(out_dir / f"{name}.parquet", table)
     flat = table.reset_index() if any(table.index.names) else table
-    text = (f"# {title}\n\n" if title else "") + flat.to_markdown(index=False, floatfmt=".4g") + "\n"
+    quotes = [f"> **Warning:** {w}\n" for w in warnings] + [f"> {n}\n" for n in notes]
+    text = ((f"# {title}\n\n" if title else "") + (">\n".join(quotes) + "\n" if quotes else "")
+            + flat.to_markdown(index=False, floatfmt=".4g") + "\n")
     io.atomic_write_bytes(out_dir / f"{name}.md", text.encode())
+
+
+WARNING_COLOR = "#b2182b"
+WARNING_SIZE = 8.0  # points
+
+
+def add_warnings(fig: Figure, warnings) -> Figure:
+    """Write the warnings in red at the foot of ``fig``, which grows by their height so that its axes keep their
+    size; a figure without warnings is returned unchanged."""
+    if not warnings:
+        return fig
+    chars = int(fig.get_figwidth() * 72 / (0.6 * WARNING_SIZE))  # characters a line holds (average glyph width)
+    lines = [line for w in warnings for line in textwrap.wrap(f"Warning: {w}", chars)]
+    foot = len(lines) * 1.3 * WARNING_SIZE / 72 + 0.1  # inches
+    old, height = fig.get_figheight(), fig.get_figheight() + foot
+    fig.set_figheight(height)
+    if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):
+        fig.get_layout_engine().set(rect=(0, foot / height, 1, 1 - foot / height))
+    else:  # a figure laid out by hand (ema-workbench's): lift every axes above the foot, at its old size
+        for ax in fig.axes:
+            box = ax.get_position()
+            ax.set_position([box.x0, (foot + box.y0 * old) / height, box.width, box.height * old / height])
+    fig.text(0.012, 0.05 / height, "\n".join(lines), fontsize=WARNING_SIZE, color=WARNING_COLOR, ha="left",
+             va="bottom", linespacing=1.15)
+    return fig
+
+
+def power_of_two_at_least(n: float) -> int:
+    """The least power of 2 that is >= n (and >= 1)."""
+    return 1 << max(0, int(np.ceil(np.log2(max(n, 1.0)))))
 
 
 def write_figures(out_dir: Path, figures: dict) -> None:
