@@ -19,7 +19,6 @@ import numpy as np
 
 from sim import rules as R
 from sim.codes import Action, DecisionRule, FailureMode, MonitoringRegime
-from sim.engine import coalition_troops
 from sim.state import Params, State, Today
 
 STRETCH_DAYS = 30  # longest run of incident-only days told in one sentence
@@ -63,11 +62,11 @@ PHRASES: dict[str, dict] = {
             "probe": "Russia probes the line with a limited ground attack",
             "offensive": "Russia launches a renewed offensive",
             "offensive_decided": "at its strategic review Russia decides on a renewed offensive (attacking now "
-                                 "against waiting: {gap:+.1f}); since its review of day {since_day}, {first!t} "
+                                 "against waiting: {gap:+.2f}); since its review of day {since_day}, {first!t} "
                                  "went from {first_before:.1f} to {first_after:.1f} and {second!t} from "
                                  "{second_before:.1f} to {second_after:.1f}",
             "offensive_decided_first": "at its first strategic review Russia decides on a renewed offensive "
-                                       "(attacking now against waiting: {gap:+.1f}): the war is worth {war:.1f} to it "
+                                       "(attacking now against waiting: {gap:+.2f}): the war is worth {war:.1f} to it "
                                        "and it expects the guarantors' responses to cost {response:.1f}",
             "detects_attributes": "{regime!t} detects the violation and attributes it to Russia",
             "detects_attributes.none": "no monitors watch the line, yet the violation is plain to see and blamed "
@@ -88,6 +87,7 @@ PHRASES: dict[str, dict] = {
                                   "{delay_days:after_days}",
             "ground_taken": "Russia takes {ground_km2:area} km² (losses: Russia {ru_losses_k:troops}, Ukraine "
                             "{ua_losses_k:troops})",
+            "ground_retaken": "the response retakes {retaken_km2:area} km²",
             "attack_held": "the defenders hold the line (losses: Russia {ru_losses_k:troops}, Ukraine "
                            "{ua_losses_k:troops})",
             "belief_us": "Russia's belief in US resolve {direction!t} from {before:.2f} to {after:.2f}",
@@ -147,11 +147,11 @@ PHRASES: dict[str, dict] = {
             "probe": "تختبر روسيا خط التماس بهجوم بري محدود",
             "offensive": "تشنّ روسيا هجومًا واسعًا جديدًا",
             "offensive_decided": "في مراجعتها الاستراتيجية تقرّر روسيا شنّ هجوم واسع جديد (الهجوم الآن مقابل "
-                                 "الانتظار: {gap:+.1f})؛ فمنذ مراجعتها في اليوم {since_day} تغيّرت {first!t} من "
+                                 "الانتظار: {gap:+.2f})؛ فمنذ مراجعتها في اليوم {since_day} تغيّرت {first!t} من "
                                  "{first_before:.1f} إلى {first_after:.1f} و{second!t} من {second_before:.1f} "
                                  "إلى {second_after:.1f}",
             "offensive_decided_first": "في أول مراجعة استراتيجية لها تقرّر روسيا شنّ هجوم واسع جديد (الهجوم الآن "
-                                       "مقابل الانتظار: {gap:+.1f}): فقيمة الحرب لديها {war:.1f} وتتوقع أن تكلّفها "
+                                       "مقابل الانتظار: {gap:+.2f}): فقيمة الحرب لديها {war:.1f} وتتوقع أن تكلّفها "
                                        "ردود الضامنين {response:.1f}",
             "detects_attributes": "ترصد {regime!t} الخرق وتنسبه إلى روسيا",
             "detects_attributes.none": "لا مراقبين على الخط، لكن الخرق واضح للجميع ويُنسب إلى روسيا",
@@ -171,6 +171,7 @@ PHRASES: dict[str, dict] = {
             "coalition_declines": "يقرّر التحالف، وفق {rule!t}، عدم الرد {delay_days:after_days}",
             "ground_taken": "تستولي روسيا على {ground_km2:area} كم² (بلغت خسائر روسيا {ru_losses_k:troops} وخسائر "
                             "أوكرانيا {ua_losses_k:troops})",
+            "ground_retaken": "يستعيد الرد {retaken_km2:area} كم²",
             "attack_held": "يصمد المدافعون على الخط (بلغت خسائر روسيا {ru_losses_k:troops} وخسائر أوكرانيا "
                            "{ua_losses_k:troops})",
             "belief_us": "{direction!t} تقدير روسيا لعزم الولايات المتحدة من {before:.2f} إلى {after:.2f}",
@@ -267,7 +268,7 @@ def opening_events(s: State, p: Params) -> list[Event]:
     members = int(s.member_active[0].sum())
     if members:
         events.append(Event(0, "coalition", "force_deploys", {
-            "members": members, "troops_k": float(coalition_troops(s)[0]), "rule": rule}))
+            "members": members, "troops_k": float(s.initial_troops_k[0]), "rule": rule}))
     else:
         events.append(Event(0, "coalition", "no_force", {}))
     return events
@@ -341,6 +342,8 @@ def day_events(before: State, s: State, p: Params, t: Today, last_review: dict |
         losses = {"ground_km2": float(t.ground_km2[0]), "ru_losses_k": float(t.ru_losses_k[0]),
                   "ua_losses_k": float(t.ua_losses_k[0])}
         events.append(Event(day, "front", "ground_taken" if losses["ground_km2"] >= 0.5 else "attack_held", losses))
+    if t.retaken_km2[0] >= 0.5:  # a response to a probe retook ground (the US's at once, the coalition's later)
+        events.append(Event(day, "front", "ground_retaken", {"retaken_km2": float(t.retaken_km2[0])}))
     before_us, before_co = (float(b[0]) for b in t.beliefs_before)  # 6: learning
     after_us, after_co = float(R.grid_mean(s.belief_us)[0]), float(R.grid_mean(s.belief_co)[0])
     if after_us != before_us:

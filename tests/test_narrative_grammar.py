@@ -21,7 +21,10 @@ TROOPS_K = (0.0, 0.0004, 0.001, 0.002, 0.003, 0.011, 0.3, 0.9996, 1.0, 25.0, 500
 TERMS = {"regime": MONITORING_REGIMES, "rule": DECISION_RULES, "trigger": ("incidents", "probe", "offensive"),
          "violation": ("incidents", "probe", "offensive"), "direction": ("rises", "falls"),
          "opponent": ("coalition", "us", "coalition_and_us"),
-         "failure_mode": ("failure_offensive", "failure_clash", "failure_spiral")}
+         "failure_mode": ("failure_offensive", "failure_clash", "failure_spiral"),
+         # What moved Russia's weighing of an offensive between two reviews (narrative.DRIVERS).
+         "first": ("driver_war", "driver_response", "driver_waiting", "driver_shock"),
+         "second": ("driver_shock", "driver_waiting", "driver_response", "driver_war")}
 ARABIC_LETTER = re.compile(r"[\u0600-\u06FF]")
 LATIN = re.compile(r"[A-Za-z]")
 
