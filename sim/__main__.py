@@ -52,6 +52,7 @@ from sim.jobs import (
     holds_sweep,
     job_label,
     locked,
+    remove_stray_submitit_folder,
     run_job,
     write_outputs,
 )
@@ -321,10 +322,17 @@ def main() -> None:
     from hydra._internal.utils import get_args_parser
 
     args = get_args_parser().parse_args(sys.argv[1:])
+    if args.help:  # ours: commands, presets, experiments, every parameter (Hydra's: --hydra-help)
+        from sim.cli_help import help_text
+
+        sys.stdout.write(help_text())
+        return
     root, argv, full_error = None, sys.argv, os.environ.get("HYDRA_FULL_ERROR")
     try:
         with ExitStack() as held:
             pinned, root = _prepare(args, held)
+            if args.multirun and root is not None:  # after the sweep, however it ends
+                held.callback(remove_stray_submitit_folder, root)
             register_schema()
             # Hydra prints a failed job's traceback unless told to raise it: it is reported below in one line.
             os.environ["HYDRA_FULL_ERROR"] = "1"

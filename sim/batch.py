@@ -233,9 +233,9 @@ def _validated_scenarios(config: Config, scenarios, param_values) -> np.ndarray:
 
 
 def _chunk_job(config: Config, scenarios: np.ndarray, trajectories: bool, trajectory_every: int,
-               values: dict | None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+               values: dict | None, on_day=None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """One chunk, run where it is called (in this process or a worker); returns its tables."""
-    chunk = run_chunk(config, scenarios, trajectories, trajectory_every, None, values)
+    chunk = run_chunk(config, scenarios, trajectories, trajectory_every, on_day, values)
     return (outcome_frame(chunk.scenarios, chunk.outcomes, chunk.param_columns),
             trajectory_frame(chunk.scenarios, chunk.days, chunk.series) if trajectories else None)
 
@@ -272,11 +272,22 @@ def iter_chunks(config: Config, scenarios=None, chunk_size: int | None = None, t
         jobs.append((config, part, trajectories, trajectory_every, values))
     workers = min(workers, len(jobs))
     try:
-        if workers <= 1 or len(jobs) <= 1:
+        if workers <= 1 or len(jobs) <= 1:  # the bar moves by blocks of days within a chunk
             for job in jobs:
-                yield _chunk_job(*job)
+                moved = [0, 0]  # scenario-days shown, days since the bar last moved
+                block, size = max(1, config.horizon_days // 100), len(job[1])
+
+                def on_day(_live, size=size, moved=moved, block=block):
+                    moved[1] += 1
+                    if moved[1] == block:
+                        bar.update(size * block)
+                        moved[0] += size * block
+                        moved[1] = 0
+
+                result = _chunk_job(*job, on_day if bar is not None else None)
                 if bar is not None:
-                    bar.update(len(job[1]) * config.horizon_days)
+                    bar.update(len(job[1]) * config.horizon_days - moved[0])  # the rest (a chunk that ended early)
+                yield result
             return
         import multiprocessing
         from collections import deque
@@ -355,7 +366,7 @@ def stream_batch(config: Config, path, scenarios=None, chunk_size: int | None = 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from sim.io import file_mode
+    from sim.io import annotate_table, file_mode
 
     _check_options(chunk_size, workers)
     workers = _capped_workers(workers)
@@ -375,7 +386,7 @@ def stream_batch(config: Config, path, scenarios=None, chunk_size: int | None = 
     started, rows, writer = time.perf_counter(), 0, None
     try:
         for frame, _ in iter_chunks(config, scenarios, chunk_size, False, 1, progress, None, workers):
-            table = pa.Table.from_pandas(frame, preserve_index=True)
+            table = annotate_table(pa.Table.from_pandas(frame, preserve_index=True))
             if writer is None:
                 writer = pq.ParquetWriter(tmp, table.schema)
             writer.write_table(table.cast(writer.schema))

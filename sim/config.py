@@ -18,8 +18,18 @@ from typing import Any
 
 from sim.parameters import GROUPS, PARAM_BY_KEY, PARAMS, ParamSpec
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
-EXPERIMENT_DIR = Path(__file__).resolve().parent.parent / "experiments"
+
+def _data_dir(name: str) -> Path:
+    """``configs`` or ``experiments``: the checkout's top-level folder beside the package (where users edit them),
+    else the copy an installed wheel carries as package data (``sim/_configs``, ``sim/_experiments``)."""
+    here = Path(__file__).resolve().parent
+    checkout = here.parent / name  # beside site-packages/sim another package's "configs" may lie: look inside
+    marker = "config.yaml" if name == "configs" else "plans.yaml"
+    return checkout if (checkout / marker).is_file() else here / f"_{name}"
+
+
+CONFIG_DIR = _data_dir("configs")
+EXPERIMENT_DIR = _data_dir("experiments")
 PRESET_DIR = CONFIG_DIR / "scenario"
 PRESET_ORDER_FILE = PRESET_DIR / "order.txt"
 
@@ -132,6 +142,8 @@ class Output:
 
     figures: bool = True  # the job's own figures (PNG and PDF); a sweep's report draws its comparative figures
     workers: int = 1  # processes running the job's chunks; outcomes are identical for any number
+    trajectories: bool = False  # also write each scenario's daily series to trajectories.nc (netCDF, sim.jobs)
+    trajectory_every: int = 1  # days between two recorded days of those series (day 0 always recorded)
 
 
 @dataclass(frozen=True)
@@ -317,10 +329,14 @@ def _parse_output(raw) -> Output:
         raise ConfigError(unknown_key(f"output.{extra[0]}"))
     workers = _number("output.workers", raw.get("workers", Output.workers), integer=True)
     _check_range("output.workers", workers, 1, MAX_WORKERS)
-    figures = raw.get("figures", Output.figures)
-    if not isinstance(figures, bool):
-        raise ConfigError(f"output.figures={figures!r} must be true or false")
-    return Output(figures=figures, workers=workers)
+    every = _number("output.trajectory_every", raw.get("trajectory_every", Output.trajectory_every), integer=True)
+    _check_range("output.trajectory_every", every, 1, RUN_SETTINGS["horizon_days"][2])
+    flags = {}
+    for name in ("figures", "trajectories"):
+        flags[name] = raw.get(name, getattr(Output, name))
+        if not isinstance(flags[name], bool):
+            raise ConfigError(f"output.{name}={flags[name]!r} must be true or false")
+    return Output(workers=workers, trajectory_every=every, **flags)
 
 
 def validate(raw: dict) -> Config:

@@ -77,16 +77,67 @@ def write_json(path: str | Path, obj, overwrite: bool = False) -> Path:
     return atomic_write_bytes(path, (json.dumps(obj, indent=2, ensure_ascii=False) + "\n").encode(), overwrite)
 
 
+METADATA_KEY = b"ceasefire-sim"  # schema metadata of every table written: JSON {column: {unit, description}}
+_OTHER_COLUMNS = {  # columns of the project's tables besides outcomes, series and parameters
+    "scenario": ("index", "scenario index (addresses its random streams: common random numbers across conditions)"),
+    "day": ("day", "days since the ceasefire (0: the ceasefire)"),
+    "job": ("index", "job number of the sweep (its directory under the sweep directory)"),
+    "preset": ("name", "scenario preset the job composed (configs/scenario/NAME.yaml)"),
+    "experiment": ("name", "experiment the job composed (experiments/NAME.yaml)"),
+}
+
+
+def column_descriptions(columns) -> dict[str, dict[str, str]]:
+    """``{column: {"unit", "description"}}`` of the columns the project declares (``sim.observables.OUTCOMES``
+    and ``SERIES``, ``sim.parameters.PARAMS``, index columns); other columns are left out."""
+    from sim.observables import OUTCOMES, SERIES
+    from sim.parameters import PARAM_BY_KEY
+
+    out = {}
+    for column in columns:
+        name = str(column)
+        if name in OUTCOMES or name in SERIES:
+            unit, doc = OUTCOMES.get(name) or SERIES[name]
+        elif name in PARAM_BY_KEY:
+            spec = PARAM_BY_KEY[name]
+            unit, doc = spec.unit or "1", spec.doc
+        elif name.removesuffix(" (override)") in PARAM_BY_KEY:
+            spec = PARAM_BY_KEY[name.removesuffix(" (override)")]
+            unit, doc = spec.unit or "1", f"{spec.doc} (the job's override)"
+        elif name in _OTHER_COLUMNS:
+            unit, doc = _OTHER_COLUMNS[name]
+        else:
+            continue
+        out[name] = {"unit": unit, "description": doc}
+    return out
+
+
+def annotate_table(table):
+    """A pyarrow Table with each declared column's unit and description as field metadata (``unit``,
+    ``description``) and all of them as JSON under the schema metadata key ``METADATA_KEY``; deterministic
+    (sorted keys, no timestamps), so equal tables still give equal bytes."""
+    import pyarrow as pa
+
+    described = column_descriptions(table.schema.names)
+    fields = [field.with_metadata({**(field.metadata or {}), b"unit": described[field.name]["unit"].encode(),
+                                   b"description": described[field.name]["description"].encode()})
+              if field.name in described else field for field in table.schema]
+    metadata = {**(table.schema.metadata or {}),
+                METADATA_KEY: json.dumps(described, sort_keys=True, ensure_ascii=False).encode()}
+    return table.cast(pa.schema(fields, metadata=metadata))
+
+
 def parquet_bytes(frame: pd.DataFrame) -> bytes:
     """Parquet of a DataFrame (index kept), deterministic: equal frames give equal bytes.
 
     One writer with fixed settings (snappy, statistics, no timestamps); a merged table written here is therefore
-    byte-identical to the same table written in one piece, given the same pandas and pyarrow versions.
+    byte-identical to the same table written in one piece, given the same pandas and pyarrow versions. Units and
+    descriptions of the columns go into the schema metadata (``annotate_table``).
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.Table.from_pandas(frame, preserve_index=True)
+    table = annotate_table(pa.Table.from_pandas(frame, preserve_index=True))
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression="snappy", write_statistics=True, use_dictionary=True)
     return sink.getvalue().to_pybytes()

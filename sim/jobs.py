@@ -42,6 +42,7 @@ log = logging.getLogger("sim.jobs")
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
 TABLE_NAME = "scenarios.parquet"
+TRAJECTORY_NAME = "trajectories.nc"  # output.trajectories=true: daily series, dims (scenario, day), netCDF
 FIGURE_NAMES = ("survival", "collapse_day", "max_level")
 FIGURE_FORMATS = ("png", "pdf")
 # Environment variable through which the parent process tells each job how many jobs the sweep has (logs only).
@@ -118,12 +119,12 @@ def design_changes(before: Mapping, config: Config) -> list[str]:
     return [f"{k}: {before.get(k)!r} there, {now.get(k)!r} now" for k in keys if before.get(k) != now.get(k)]
 
 
-def job_files(figures: bool = True) -> list[str]:
+def job_files(figures: bool = True, trajectories: bool = False) -> list[str]:
     """Relative paths of the files a job writes before its manifest, in writing order."""
     # Each figure as PNG and PDF, and the data it draws as CSV (to redraw it elsewhere).
     names = ([f"figures/{name}.{fmt}" for name in FIGURE_NAMES for fmt in (*FIGURE_FORMATS, "csv")]
              if figures else [])
-    return [TABLE_NAME, "config.json", *names, "summary.json"]
+    return [TABLE_NAME, *([TRAJECTORY_NAME] if trajectories else []), "config.json", *names, "summary.json"]
 
 
 # ------------------------------------------------------------------------------------------ outputs
@@ -136,13 +137,32 @@ def write_outputs(result, out_dir: Path, job: Mapping | None = None, figures: bo
     summary["scenario_range"] = list(scenario_span(result.outcomes, result.config))
     summary["elapsed_s"] = round(result.elapsed_s, 3)
     io.write_parquet(out_dir / TABLE_NAME, result.outcomes)
+    trajectories = result.trajectories is not None
+    if trajectories:
+        write_trajectories(result, out_dir / TRAJECTORY_NAME)
     io.write_json(out_dir / "config.json", result.config.to_dict())
     if figures:
         write_figures(result, out_dir)
     io.write_json(out_dir / "summary.json", summary)
-    write_manifest(out_dir, result.config, job_files(figures), rows=len(result.outcomes), job=job,
+    write_manifest(out_dir, result.config, job_files(figures, trajectories), rows=len(result.outcomes), job=job,
                    elapsed_s=result.elapsed_s)
     return summary
+
+
+def write_trajectories(result, path: Path) -> Path:
+    """A batch's daily series (run with ``trajectories=True``) as netCDF: an xarray Dataset with dims (scenario,
+    day), units and meanings as variable attributes, the run's settings as global attributes (no timestamp: equal
+    runs give equal bytes)."""
+    from sim.tables import netcdf_bytes, trajectory_dataset
+
+    config = result.config
+    days = np.unique(result.trajectories["day"].to_numpy())
+    every = int(days[1] - days[0]) if len(days) > 1 else 1
+    attrs = {"title": "ceasefire-sim daily series", "preset": config.preset, "seed": str(config.seed),
+             "n_scenarios": config.n_scenarios, "horizon_days": config.horizon_days,
+             "collapse_level": config.collapse_level, "trajectory_every": every,
+             "note": "NaN after a scenario's collapse day; outcomes per scenario in scenarios.parquet"}
+    return io.atomic_write_bytes(path, netcdf_bytes(trajectory_dataset(result.trajectories, attrs)), overwrite=True)
 
 
 def write_figures(result, out_dir: Path) -> None:
@@ -317,7 +337,7 @@ def clear_unfinished(job_dir: str | Path) -> list[Path]:
     """
     job_dir = Path(job_dir)
     removed = []
-    for rel in (MANIFEST_NAME, *job_files()):
+    for rel in (MANIFEST_NAME, *job_files(trajectories=True)):
         path = job_dir / rel
         if path.is_file():
             path.unlink()
@@ -348,6 +368,41 @@ def end_with_the_command() -> None:
         stop_with(int(pid))
 
 
+SUBMITIT_LOGS = {"submitit.out": "stdout", "submitit.err": "stderr"}  # links in a job's directory -> its logs
+
+
+def link_submitit_logs(out_dir: Path, label: str) -> None:
+    """In a job a submitit launcher started (local or SLURM): link its stdout and stderr, which submitit keeps in
+    ``SWEEP_DIR/.submitit/JOBID/``, into the job's directory as ``submitit.out``/``submitit.err`` (relative links),
+    and name them in the job's log. Nothing outside submitit."""
+    if "SUBMITIT_EXECUTOR" not in os.environ or "SUBMITIT_FOLDER" not in os.environ:
+        return
+    try:
+        import submitit
+
+        paths = submitit.JobEnvironment().paths
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name, stream in SUBMITIT_LOGS.items():
+            target, link = Path(getattr(paths, stream)).resolve(), out_dir / name
+            if link.is_symlink() or link.exists():
+                link.unlink()
+            link.symlink_to(os.path.relpath(target, out_dir.resolve()))
+        log.info(f"{label}: submitit logs: {paths.stdout} and {paths.stderr} (linked as "
+                 f"{', '.join(SUBMITIT_LOGS)})")
+    except Exception as exc:  # never fail a job for its log links
+        log.warning(f"{label}: could not link the submitit logs: {io.one_line(exc)}")
+
+
+def remove_stray_submitit_folder(sweep_dir: str | Path) -> None:
+    """Remove the empty ``.submitit/%j`` that submitit's executor creates from the un-substituted folder pattern
+    of Hydra's submitit launcher (``${hydra.sweep.dir}/.submitit/%j``); the jobs' folders stay."""
+    stray = Path(sweep_dir) / ".submitit" / "%j"
+    try:
+        stray.rmdir()  # only when empty
+    except OSError:
+        pass
+
+
 def run_job(cfg) -> dict:
     """The Hydra task: validate, take the job's directory (waiting while another writer holds it), skip it if it
     is finished (drawing its figures if it ran without and they are asked for now), otherwise run the job's
@@ -362,6 +417,7 @@ def run_job(cfg) -> dict:
     job = {"num": num, "overrides": list(hc.overrides.task), "experiment": hc.runtime.choices.get("experiment")}
     label = job_label(num, job["overrides"])
     end_with_the_command()
+    link_submitit_logs(out_dir, label)
     try:
         with locked(out_dir, JOB_LOCK, label, wait=True):
             return _run_locked(config, out_dir, job, label)
@@ -395,7 +451,8 @@ def _run_locked(config: Config, out_dir: Path, job: dict, label: str) -> dict:
     shard = f", shard {config.shard} of {config.shards}" if config.shards > 1 else ""
     log.info(f"{label}: scenarios {start}..{stop - 1} of {config.n_scenarios}{shard}, {config.horizon_days} days, "
              f"seed {config.seed}")
-    result = run_batch(config, scenarios=np.arange(start, stop, dtype=np.int64), workers=config.output.workers)
+    result = run_batch(config, scenarios=np.arange(start, stop, dtype=np.int64), workers=config.output.workers,
+                       trajectories=config.output.trajectories, trajectory_every=config.output.trajectory_every)
     summary = write_outputs(result, out_dir, job, figures=config.output.figures)
     p = summary["collapse_probability"]
     median = summary["median_survival_days"]
@@ -475,5 +532,5 @@ def write_merged(job_dirs: Iterable[str | Path], out_path: str | Path) -> Path:
 
 __all__ = ["DirectoryBusyError", "JobConflictError", "JobStatus", "MergeError", "add_figures", "check_job",
            "clear_unfinished", "design_changes", "end_with_the_command", "expand_sweep", "holds_run", "holds_sweep",
-           "job_files", "locked", "merge_shards", "run_job", "write_figures", "write_manifest", "write_merged",
-           "write_outputs"]
+           "job_files", "link_submitit_logs", "locked", "merge_shards", "remove_stray_submitit_folder", "run_job",
+           "write_figures", "write_manifest", "write_merged", "write_outputs", "write_trajectories"]

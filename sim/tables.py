@@ -36,3 +36,30 @@ def trajectory_frame(scenarios: np.ndarray, days: np.ndarray, series: dict[str, 
         "day": np.tile(days, n)[valid],
         **{name: values.ravel()[valid] for name, values in series.items()},
     })
+
+
+def trajectory_dataset(trajectories: pd.DataFrame, attrs: dict | None = None):
+    """The long table of ``trajectory_frame`` as an xarray Dataset with dims (scenario, day): one variable per
+    series (NaN after a scenario's collapse), its unit and meaning (``sim.observables.SERIES``) as the attributes
+    ``units`` and ``long_name``; ``attrs`` become the Dataset's global attributes."""
+    import xarray as xr
+
+    from sim.observables import SERIES
+
+    ds = xr.Dataset.from_dataframe(trajectories.set_index(["scenario", "day"]).astype("float64"))
+    for name, variable in ds.data_vars.items():
+        unit, meaning = SERIES.get(name, ("", ""))
+        variable.attrs.update(units=unit, long_name=meaning)
+    ds["scenario"].attrs.update(units="index", long_name="scenario index (addresses its random streams)")
+    ds["day"].attrs.update(units="day", long_name="days since the ceasefire (0: the ceasefire)")
+    ds.attrs.update(attrs or {})
+    return ds
+
+
+def netcdf_bytes(ds) -> bytes:
+    """A Dataset as netCDF3 (scipy's writer: no further dependency), deterministic: equal Datasets, equal bytes.
+
+    netCDF3 has no 64-bit integers: the coordinates are written as 32-bit integers (scenario indices and days
+    below 2**31)."""
+    ds = ds.assign_coords({name: ds[name].astype("int32") for name in ("scenario", "day") if name in ds.coords})
+    return bytes(ds.to_netcdf(path=None, engine="scipy", format="NETCDF3_64BIT"))

@@ -334,7 +334,9 @@ def _multirun(text: str):
 def _broken_table(tmp: Path) -> None:  # pages damaged, the footer intact, the manifest's checksum updated to match
     job = _job(tmp)
     data = bytearray((job / TABLE_NAME).read_bytes())
-    data[len(data) // 3: len(data) // 3 + 64] = bytes(64)
+    pages_end = len(data) - 8 - int.from_bytes(data[-8:-4], "little")  # the footer (schema, metadata) after it
+    middle = (4 + pages_end) // 2
+    data[middle - 32: middle + 32] = bytes(64)
     (job / TABLE_NAME).write_bytes(bytes(data))
     manifest = json.loads((job / MANIFEST_NAME).read_text())
     manifest["files"][TABLE_NAME] = {"bytes": len(data), "sha256": io.sha256_file(job / TABLE_NAME)}

@@ -115,6 +115,11 @@ def test_launcher_gives_the_same_results_as_the_basic_launcher(launcher, tiny_sw
         assert ours.manifest["job"]["overrides"] == theirs.manifest["job"]["overrides"]
         assert ours.manifest["files"]["scenarios.parquet"] == theirs.manifest["files"]["scenarios.parquet"]
         assert ours.manifest["config"] == theirs.manifest["config"]
+        if launcher == "submitit_local":  # the job's submitit logs linked into its directory, and named in its log
+            assert "Job completed successfully" in (out / str(num) / "submitit.out").read_text()
+            assert "submitit logs:" in (out / str(num) / "__main__.log").read_text()
+    if launcher == "submitit_local":  # the jobs' folders kept; no stray .submitit/%j left
+        assert not (out / ".submitit" / "%j").exists() and any((out / ".submitit").iterdir())
 
 
 # ------------------------------------------------------------------------------------------ shards
