@@ -120,7 +120,9 @@ def test_troops_on_a_preset_without_coalition_deploy_a_force():
     with_troops = app.build_config(replace(settings, troops_k=25.0))
     assert with_troops["coalition.members"] == PARAM_BY_KEY["coalition.members"].default
     run = app.Run(with_troops)
-    assert run.model.coalition.total_troops_k == pytest.approx(25.0)
+    # The force deploys over a ramp: on day 0 its initial share is in the country.
+    assert run.model.coalition.total_troops_k == pytest.approx(25.0 * run.model.coalition.deployed_share)
+    assert run.model.state.initial_troops_k[0] == pytest.approx(25.0)
 
 
 @pytest.mark.parametrize("raw", ["-1", str(2**63), str(10**26), "1e5", "12.5", "abc", "", " ", "٣", "+5"])

@@ -91,15 +91,15 @@ BAD = [
     ("range", ["-m", "us.resolve=0.3,1.4"], "job 1/2 [us.resolve=1.4]: us.resolve=1.4 is outside [0, 1]"),
     # ---- unknown keys
     ("key", ["coalition.troops=3"], f"unknown key coalition.troops; allowed keys in coalition: {COALITION_KEYS}"),
-    ("key", ["nosuchgroup.x=1"], "unknown key nosuchgroup; allowed top-level keys: chunk_size,"),
-    ("key", ["+bogus=1"], "unknown key(s) ['bogus']; allowed top-level keys: chunk_size,"),
+    ("key", ["nosuchgroup.x=1"], "unknown key nosuchgroup; allowed top-level keys: ceasefire, chunk_size,"),
+    ("key", ["+bogus=1"], "unknown key(s) ['bogus']; allowed top-level keys: ceasefire, chunk_size,"),
     ("key", ["output.colour=red"], "unknown key output.colour; allowed keys in output: figures, workers"),
     ("key", ["us.resolve={dist:uniform,low:0,high:1,mode:0.5}"],
      "us.resolve: unknown argument(s) ['mode'] for uniform; allowed: low, high"),
     ("key", ["-m", "+experiment=signals", "coalition.troops=3"],
      f"unknown key coalition.troops; allowed keys in coalition: {COALITION_KEYS}"),
-    ("key", ["+experiments=plans"], "unknown key(s) ['experiments']; allowed top-level keys: chunk_size, coalition, "
-                                    "collapse_level, horizon_days, monitoring, n_scenarios, output, preset, "
+    ("key", ["+experiments=plans"], "unknown key(s) ['experiments']; allowed top-level keys: ceasefire, chunk_size, "
+                                    "coalition, collapse_level, horizon_days, monitoring, n_scenarios, output, preset, "
                                     "reconstruction, russia, seed, shard, shards, ukraine, us, and the group "
                                     "experiment (+experiment=NAME)"),
     # ---- unknown presets and experiments

@@ -80,7 +80,7 @@ def test_wheel_runs_outside_the_checkout(installed):
     _run([python, "-m", "sim.report", "sweep"], cwd=work, env=env)
     assert (work / "sweep" / "report.md").is_file()
 
-    _run([python, "-m", "sim.analyze", "survival", "--out", "surv", "n_scenarios=400", "horizon_days=365"],
+    _run([python, "-m", "sim.analyze", "survival", "--out", "surv", "n_scenarios=2000"],
          cwd=work, env=env)
     assert (work / "surv" / "survival.json").is_file()
 

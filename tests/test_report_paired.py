@@ -117,7 +117,7 @@ def synthetic(keys: dict[str, list], n: int = 50) -> pd.DataFrame:
                                   "collapsed": collapsed,
                                   "collapse_day": pd.array(np.where(collapsed, 1 + (u * 100).astype(int), -1)),
                                   "failure_mode": np.where(collapsed, "offensive", "none"), "max_level": 0,
-                                  "us_engaged": False, "territory_change_km2": 0.0, "investment_total_bn": 0.0}))
+                                  "us_fought_war": False, "territory_change_km2": 0.0, "investment_total_bn": 0.0}))
     return pd.concat(rows, ignore_index=True)
 
 

@@ -258,7 +258,7 @@ def test_report_numbers_match_the_parquet_and_figures_exist(tiny_sweep):
     (["-m", "+experiment=us_review", "horizon_days=100"], "us.review_day=180 is past horizon_days=100"),
     (["-m", "coalition.troops_k=10,600"], "job 1/2 [coalition.troops_k=600]: coalition.troops_k=600.0 is outside"),
     (["shard=2", "shards=2"], "shard=2 is outside [0, 1] (shards=2)"),
-    (["bogus=1"], "unknown key bogus; allowed top-level keys: chunk_size"),
+    (["bogus=1"], "unknown key bogus; allowed top-level keys: ceasefire, chunk_size"),
 ])
 def test_bad_override_is_refused_with_a_clear_message_and_writes_nothing(args, message, tmp_path):
     proc = run_sim(*args, cwd=tmp_path)
