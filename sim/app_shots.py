@@ -20,7 +20,7 @@ from sim.i18n import text
 
 OUT = ROOT / "docs" / "figures" / "app"
 SHOTS = ("scenario_en.png", "batch_en.png", "seed_message_en.png", "scenario_ar.png", "batch_ar.png")
-STEPS_TO_COLLAPSE = 8  # 30 days a step: the plan's scenario 0 collapses on day 212
+STEPS_TO_COLLAPSE = 10  # 30 days a step: the plan's scenario 0 collapses on day 283
 
 
 def _wait_day(page, language: str, day: int) -> None:

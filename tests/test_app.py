@@ -466,7 +466,8 @@ def test_a_slider_shows_its_value_and_step_play_pause_reset_drive_the_scenario(b
         assert session.text(".cf-day") == paused
         page.click(".cf-reset")
         session.wait_text(".cf-day", session.day("en", 0))
-        assert len(page.locator(".cf-narrative p").all_inner_texts()) == 1
+        # The story is redrawn after the day label: wait for the fresh scenario's single opening line.
+        page.wait_for_function("() => document.querySelectorAll('.cf-narrative p').length === 1", timeout=15_000)
     finally:
         session.close()
 
@@ -520,10 +521,8 @@ def test_two_participants_in_two_languages_keep_their_results_on_the_board(brows
 
         en.click(".cf-view-scenario")
         english.choose("cf-days-per-step", "90")
-        for day in (90, 180, 270):  # the default scenario collapses on day 212
-            english.step(day if day < 270 else 212)
-            if day == 270:
-                break
+        for day in (90, 180, 270, 360):  # the default scenario collapses on day 283 (a renewed offensive)
+            english.step(day if day < 360 else 283)
         en.wait_for_selector(".cf-outcome-collapsed", timeout=10_000)
         en.click(".cf-reset")
         english.wait_text(".cf-day", english.day("en", 0))
