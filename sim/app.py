@@ -24,7 +24,7 @@ import csv
 import io
 import logging
 import math
-import random
+import secrets
 import threading
 import time
 from dataclasses import dataclass, fields, replace
@@ -552,7 +552,7 @@ def Controls(language: str, settings: Settings, days_per_step: int, apply, set_d
                 with solara.Tooltip(text(language, "seed.new")):
                     solara.Button(icon_name="mdi-dice-5", icon=True, classes=["cf-new-seed"],
                                   on_click=guard(lambda: apply(replace(settings,
-                                                                       seed=random.randint(1, NEW_SEED_HIGH)))))
+                                                                       seed=1 + secrets.randbelow(NEW_SEED_HIGH)))))
             Choice(text(language, "days_per_step"), days_per_step, [(d, str(d)) for d in DAYS_PER_STEP],
                    guard(set_days), "cf-days-per-step")
 
