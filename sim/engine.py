@@ -52,15 +52,16 @@ def belief_coalition(state: State) -> np.ndarray:
     return state.co_mean
 
 
-def refresh_beliefs(state: State, rows: np.ndarray | None = None) -> None:
-    """Recompute the moments of Russia's posteriors (for ``rows``, or all scenarios) after they changed: beliefs
-    change only when Russia sees a response, so the daily phases read the moments instead of the (N, G) grids."""
+def refresh_beliefs(state: State, rows: np.ndarray | None = None, grids: tuple[str, ...] = ("us", "co")) -> None:
+    """Recompute the moments of Russia's posteriors (for ``rows``, or all scenarios; the ``grids`` that changed)
+    after an observation: beliefs change only when Russia sees a response, so the daily phases read the moments
+    instead of the (N, G) grids."""
     rows = np.arange(len(state.scenario)) if rows is None else rows
-    for grid, mean, sd in (("belief_us", "us_mean", "us_sd"), ("belief_co", "co_mean", "co_sd")):
-        m, s = getattr(state, mean).copy(), getattr(state, sd).copy()
-        m[rows], s[rows] = R.grid_mean(getattr(state, grid)[rows]), R.grid_sd(getattr(state, grid)[rows])
-        setattr(state, mean, m)
-        setattr(state, sd, s)
+    for grid in grids:
+        m, s = getattr(state, f"{grid}_mean").copy(), getattr(state, f"{grid}_sd").copy()
+        m[rows], s[rows] = R.grid_moments(getattr(state, f"belief_{grid}")[rows])
+        setattr(state, f"{grid}_mean", m)
+        setattr(state, f"{grid}_sd", s)
 
 
 def believed_us(state: State, p: Params, day, rows: np.ndarray | None = None) -> np.ndarray:
@@ -96,33 +97,30 @@ def mean_member_support(state: State, rows: np.ndarray) -> np.ndarray:
     return total / np.maximum(active.sum(axis=1), 1)
 
 
-def assess_coalition(state: State, p: Params, rows: np.ndarray, hit: np.ndarray | None = None,
-                     b_us: np.ndarray | None = None) -> np.ndarray:
-    """Russia's assessed probability that the coalition responds, for scenarios ``rows``; (k,).
+def assess_coalition(state: State, p: Params, rows: np.ndarray, support: np.ndarray | None = None) -> np.ndarray:
+    """Russia's assessed probability that the coalition answers a probe that meets no troops, without the US, for
+    scenarios ``rows``; (k,). See ``coalition_outlook``."""
+    return coalition_outlook(state, p, rows, [(np.zeros(len(rows), dtype=bool), False)], support)[0]
+
+
+def coalition_outlook(state: State, p: Params, rows: np.ndarray, cases: list[tuple[np.ndarray, bool]],
+                      support: np.ndarray | None = None) -> np.ndarray:
+    """Russia's assessed probability that the coalition responds, for scenarios ``rows`` in each of ``cases``
+    (whether the attack meets coalition troops, (k,) bool; whether the US acts on it); (len(cases), k).
 
     Its model of the decision (``rules.coalition_response_probability``) at its mean belief in coalition resolve,
-    the members now active and their mean support. ``hit`` (k,): the attack meets coalition troops, which makes
-    members' response more automatic as far as Russia believes it (``russia.tripwire_belief``); ``b_us`` (k,):
-    Russia's expected chance that the US acts on the same attack (coordination). Default: an unopposed probe."""
-    k = len(rows)
-    with_us, alone = coalition_outlook(state, p, rows, np.zeros(k, dtype=bool) if hit is None else hit)
-    b_us = np.zeros(k) if b_us is None else b_us
-    return b_us * with_us + (1.0 - b_us) * alone
-
-
-def coalition_outlook(state: State, p: Params, rows: np.ndarray, hit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Russia's assessed probability that the coalition responds if the US acts on the same attack and if it does
-    not, for scenarios ``rows``; (k,) each. See ``assess_coalition``."""
+    the members now active and their mean support (``support``, (k,), when the caller has it). Meeting troops makes
+    members' response more automatic as far as Russia believes it (``russia.tripwire_belief``); the US acting draws
+    them in (coordination)."""
     co = p.coalition
-    # Both cases in one evaluation: the scenarios twice over, without and with the US acting.
-    twice = np.concatenate([rows, rows])
-    us_acted = np.repeat([False, True], len(rows))
-    both = R.coalition_response_probability(
-        belief_coalition(state)[twice, None], co.binding[twice], np.tile(mean_member_support(state, rows), 2),
-        state.coalition_members[twice], co.decision_rule[twice], co.correlation[twice], co.veto_propensity[twice],
-        np.tile(hit, 2), p.russia.tripwire_belief[twice] * co.tripwire_automaticity[twice], us_acted,
-        p.us.coordination[twice])[:, 0]
-    return both[len(rows):], both[:len(rows)]
+    support = mean_member_support(state, rows) if support is None else support
+    # Every case in one evaluation: the cases along the axis that otherwise holds the resolve grid.
+    hit = np.stack([hit for hit, _ in cases], axis=1)
+    us_acted = np.array([[us for _, us in cases]])
+    return R.coalition_response_probability(
+        belief_coalition(state)[rows, None], co.binding[rows], support, state.coalition_members[rows],
+        co.decision_rule[rows], co.correlation[rows], co.veto_propensity[rows], hit,
+        p.russia.tripwire_belief[rows] * co.tripwire_automaticity[rows], us_acted, p.us.coordination[rows]).T
 
 
 def security(state: State, p: Params) -> np.ndarray:
@@ -148,6 +146,7 @@ class Assessment:
     response: np.ndarray  # believed cost of the guarantors' responses
     utility: np.ndarray  # offensive utility relative to keeping the ceasefire
     waiting: np.ndarray  # value of waiting for the next review
+    co_response: np.ndarray  # assessed probability that the coalition answers a probe (see assess_coalition)
 
 
 def assess_offensive(s: State, p: Params, rows: np.ndarray, day: int, p_meet: np.ndarray) -> Assessment:
@@ -172,15 +171,16 @@ def assess_offensive(s: State, p: Params, rows: np.ndarray, day: int, p_meet: np
                            share, war_cost)
     us_cost, co_cost = R.expected_response_costs(ru.response_cost_us[rows], us.capability[rows],
                                                  ru.response_cost_coalition[rows], troops)
-    response_now, response_next = _expected_response(s, p, rows, (day, day + interval), p_meet, us_cost, co_cost)
-    persistence = R.decay_factor(ru.shock_halflife_days[rows]) ** interval
+    response_now, response_next, co_response = _expected_response(s, p, rows, (day, day + interval), p_meet,
+                                                                   us_cost, co_cost)
+    persistence = s.shock_persistence[rows] ** interval
     utility = R.offensive_utility(war_now, s.ru_status_quo[rows], response_now, ru.sanctions_weight[rows],
                                   s.ru_shock[rows])
     next_mean = R.offensive_utility(war_next, s.ru_status_quo[rows], response_next, ru.sanctions_weight[rows],
                                     persistence * s.ru_shock[rows])
     next_sd = ru.shock_sd[rows] * np.sqrt(1.0 - persistence * persistence)
     discount = np.exp(-ru.discount_per_year[rows] * interval / 365.0)
-    return Assessment(war_now, response_now, utility, R.waiting_value(next_mean, next_sd, discount))
+    return Assessment(war_now, response_now, utility, R.waiting_value(next_mean, next_sd, discount), co_response)
 
 
 def review_offensive(s: State, p: Params, rows: np.ndarray, day: int) -> Assessment:
@@ -191,19 +191,21 @@ def review_offensive(s: State, p: Params, rows: np.ndarray, day: int) -> Assessm
 
 
 def _expected_response(s: State, p: Params, rows: np.ndarray, days: tuple, p_meet: np.ndarray, us_cost: np.ndarray,
-                       co_cost: np.ndarray) -> list[np.ndarray]:
+                       co_cost: np.ndarray) -> tuple[np.ndarray, ...]:
     """Believed cost of the guarantors' responses to an offensive on each of ``days`` (utility; (k,) each), averaged
-    over whether it meets coalition troops (probability ``p_meet``)."""
+    over whether it meets coalition troops (probability ``p_meet``); then the coalition's assessed answer to a probe
+    (``assess_coalition``), a case of the same evaluation."""
     k = len(rows)
     b_us = [believed_us(s, p, when, rows) for when in days]
     totals = [np.zeros(k) for _ in days]
-    for meets, weight in ((True, p_meet), (False, 1.0 - p_meet)):
-        hit = np.full(k, meets)
-        with_us, alone = coalition_outlook(s, p, rows, hit)  # the same on every day: computed once
+    hits = (np.ones(k, dtype=bool), np.zeros(k, dtype=bool))
+    outlook = coalition_outlook(s, p, rows, [(hit, us) for hit in hits for us in (False, True)])  # same every day
+    for i, (hit, weight) in enumerate(zip(hits, (p_meet, 1.0 - p_meet), strict=True)):
+        alone, with_us = outlook[2 * i], outlook[2 * i + 1]
         for total, believed in zip(totals, b_us, strict=True):
             b_us_hit = R.coordinated(believed, p.us.coordination[rows] * hit)
             total += weight * (b_us_hit * us_cost + (b_us_hit * with_us + (1.0 - b_us_hit) * alone) * co_cost)
-    return totals
+    return (*totals, outlook[2])
 
 
 # ------------------------------------------------------------------------------------------- initial state
@@ -258,6 +260,11 @@ def initial_state(p: Params, streams: Streams) -> State:
         **{name: zeros_i.copy() for name in (
             "violations", "incidents", "probes", "detected", "attributed", "answered", "retaliations",
             "us_probe_answers", "us_nonresponses", "co_responses", "co_nonresponses", "clashes")},
+        shock_persistence=R.decay_factor(ru.shock_halflife_days),
+        violence_persistence=R.decay_factor(p.reconstruction.violence_halflife_days),
+        fighting_persistence=R.decay_factor(p.ceasefire.spiral_halflife_days),
+        decision_delay_days=R.decision_delay(co.decision_rule, co.lead_delay_days, co.majority_delay_days,
+                                             co.unanimity_delay_days),
     )
     refresh_beliefs(state)
     state.believed_co_response = assess_coalition(state, p, np.arange(n))
@@ -277,22 +284,21 @@ def phase_russia(s: State, p: Params, rng: Streams, t: Today) -> None:
     coverage = R.coalition_coverage(co.forward_share * troops, co.line_cover_k)
     t.det_incident, t.det_probe, t.attribution = R.monitoring_rates(p.monitoring.regime, p.monitoring.access,
                                                                     s.us_attention)
-    t.decision_delay_days = R.decision_delay(co.decision_rule, co.lead_delay_days, co.majority_delay_days,
-                                             co.unanimity_delay_days)
+    t.decision_delay_days = s.decision_delay_days
     # The strategic review: a deliberate offensive when it is worth more than waiting for the next review.
     t.review = R.is_review_day(day, s.review_offset, ru.review_interval_days)
     t.war_value, t.response_cost, t.waiting_value, t.offensive_gap = (np.full(n, np.nan) for _ in range(4))
     t.p_offensive = np.zeros(n)
     rows = np.flatnonzero(t.review)
     if rows.size:
-        believed = s.believed_co_response.copy()
-        believed[rows] = assess_coalition(s, p, rows)  # reassessed at each review (members, support)
-        s.believed_co_response = believed
         view = review_offensive(s, p, rows, day)
+        believed = s.believed_co_response.copy()
+        believed[rows] = view.co_response  # reassessed at each review (members, support)
+        s.believed_co_response = believed
         t.war_value[rows], t.response_cost[rows], t.waiting_value[rows] = view.war, view.response, view.waiting
         t.offensive_gap[rows] = view.utility - view.waiting
         t.p_offensive[rows] = R.attack_probability(t.offensive_gap[rows], ru.rationality[rows])
-    offensive = rng.uniform("russia_offensive", day) < t.p_offensive
+    offensive = rng.uniform_where("russia_offensive", day, t.review) < t.p_offensive
     # The daily choice among hold, incidents and a probe (flows).
     b_us, b_co = believed_us(s, p, day), s.believed_co_response
     us_cost, co_cost = R.expected_response_costs(ru.response_cost_us, us.capability, ru.response_cost_coalition,
@@ -335,9 +341,10 @@ def phase_guarantors(s: State, p: Params, rng: Streams, t: Today) -> None:
     day, action, ru, co, us = t.day, t.action, p.russia, p.coalition, p.us
     n = len(s.scenario)
     triggered = t.attributed & (action >= Action.PROBE)
-    t.hit = R.attack_meets_troops(action, rng.uniform("tripwire", day), t.p_hit, t.p_meet_offensive)
-    t.fired_back = R.troops_fire_back(t.hit, rng.uniform("fire_back", day), co.tripwire_automaticity)
-    t.us_acted = R.us_acts(triggered, us_true_act_probability(s, p, t.hit), rng.uniform("us_act", day))
+    t.hit = R.attack_meets_troops(action, rng.uniform_where("tripwire", day, action >= Action.PROBE), t.p_hit,
+                                  t.p_meet_offensive)
+    t.fired_back = R.troops_fire_back(t.hit, rng.uniform_where("fire_back", day, t.hit), co.tripwire_automaticity)
+    t.us_acted = R.us_acts(triggered, us_true_act_probability(s, p, t.hit), rng.uniform_where("us_act", day, triggered))
     t.us_failed = triggered & ~t.us_acted
     # A contained clash: Russia escalates into war if war is worth more than backing down, with the coalition
     # already fighting and the US more surely in (coordination); or the clash escalates inadvertently.
@@ -347,7 +354,7 @@ def phase_guarantors(s: State, p: Params, rng: Streams, t: Today) -> None:
         view = assess_offensive(s, p, rows, day, np.ones(rows.size))
         gap = view.utility - view.waiting + ru.backdown_cost[rows]
         p_escalate = R.escalation_probability(gap, ru.rationality[rows], p.ceasefire.clash_escalation[rows])
-        t.escalated[rows] = rng.uniform("escalate", day)[rows] < p_escalate
+        t.escalated[rows] = rng.uniform("escalate", day, rows=rows) < p_escalate
     # A probe attributed to Russia puts a coalition decision in motion (one at a time).
     t.co_started = R.coalition_decision_starts(triggered, action, s.co_decision_day, s.coalition_members)
     s.co_decision_day = np.where(t.co_started, day + t.decision_delay_days, s.co_decision_day)
@@ -429,21 +436,21 @@ def phase_learning(s: State, p: Params, rng: Streams, t: Today) -> None:
         belief = s.belief_us.copy()
         belief[rows] = R.grid_update(s.belief_us[rows], likelihood, t.us_acted[rows])
         s.belief_us = belief
-        refresh_beliefs(s, rows)
+        refresh_beliefs(s, rows, ("us",))
     rows = np.flatnonzero(t.co_decided)
     if rows.size:
         co = p.coalition
+        support = mean_member_support(s, rows)
         likelihood = R.coalition_response_probability(
-            np.broadcast_to(R.RESOLVE_GRID, (rows.size, R.RESOLVE_GRID.size)), co.binding[rows],
-            mean_member_support(s, rows), s.coalition_members[rows], co.decision_rule[rows], co.correlation[rows],
-            co.veto_propensity[rows], s.co_decision_hit[rows], co.tripwire_automaticity[rows],
-            s.co_decision_us[rows], p.us.coordination[rows])
+            np.broadcast_to(R.RESOLVE_GRID, (rows.size, R.RESOLVE_GRID.size)), co.binding[rows], support,
+            s.coalition_members[rows], co.decision_rule[rows], co.correlation[rows], co.veto_propensity[rows],
+            s.co_decision_hit[rows], co.tripwire_automaticity[rows], s.co_decision_us[rows], p.us.coordination[rows])
         belief = s.belief_co.copy()
         belief[rows] = R.grid_update(s.belief_co[rows], likelihood, t.co_responded[rows])
         s.belief_co = belief
-        refresh_beliefs(s, rows)
+        refresh_beliefs(s, rows, ("co",))
         believed = s.believed_co_response.copy()
-        believed[rows] = assess_coalition(s, p, rows)
+        believed[rows] = assess_coalition(s, p, rows, support)
         s.believed_co_response = believed
 
 
@@ -455,11 +462,12 @@ def phase_slow(s: State, p: Params, rng: Streams, t: Today) -> None:
                                      ru.sanctions_snapback)
     s.ru_strength_k = R.strength_update(s.ru_strength_k, t.ru_losses_k, R.regeneration(
         s.ru_strength_k, ru.capacity_k, ru.regen_per_day, ru.sanctions_drag * s.sanctions))
-    s.deployed_share = R.deployment_share(day, co.initial_share, co.deploy_days)
-    s.ru_shock = R.shock_update(s.ru_shock, R.decay_factor(ru.shock_halflife_days), ru.shock_sd,
+    if (day <= co.deploy_days).any():  # the ramp is flat from deploy_days on: nothing changes after the last
+        s.deployed_share = R.deployment_share(day, co.initial_share, co.deploy_days)
+    s.ru_shock = R.shock_update(s.ru_shock, s.shock_persistence, ru.shock_sd,
                                 R.standard_normal(rng.uniform("russia_shock", day)))
-    s.violence = R.ewma_update(s.violence, R.decay_factor(p.reconstruction.violence_halflife_days), t.level)
-    s.fighting = R.ewma_update(s.fighting, R.decay_factor(p.ceasefire.spiral_halflife_days),
+    s.violence = R.ewma_update(s.violence, s.violence_persistence, t.level)
+    s.fighting = R.ewma_update(s.fighting, s.fighting_persistence,
                                t.level >= Level.PROBE)
     t.investment_bn_per_day = R.investment_flow(security(s, p), p.reconstruction.max_bn_per_day,
                                                 p.reconstruction.elasticity)
@@ -480,14 +488,15 @@ def phase_slow(s: State, p: Params, rng: Streams, t: Today) -> None:
     still = R.members_staying(s.member_active, s.member_support, co.exit_threshold)
     t.withdrew = s.member_active & ~still
     if t.withdrew.any():  # withdrawals are rare: touch only the rows that have one
-        rows = np.unique(np.flatnonzero(t.withdrew) // t.withdrew.shape[1])
+        rows = np.flatnonzero(t.withdrew.any(axis=1))
         troops = s.member_troops_k.copy()
         troops[rows] = np.where(still[rows], troops[rows], 0.0)
         s.member_active, s.member_troops_k = still, troops
         refresh_coalition(s, rows)
     s.us_attention = R.attention_update(s.us_attention, us.attention_mean, us.attention_reversion_per_day,
                                         us.attention_volatility, rng.uniform("us_attention", day))
-    lapse = R.review_lapses(day, us.review_day, us.review_lapse, rng.uniform("us_review", day))
+    lapse = R.review_lapses(day, us.review_day, us.review_lapse,
+                            rng.uniform_where("us_review", day, us.review_day == day))
     t.us_lapsed = lapse & s.us_committed
     s.us_committed = s.us_committed & ~lapse
 
@@ -515,10 +524,11 @@ def phase_status(s: State, p: Params, rng: Streams, t: Today) -> None:
     s.co_nonresponses = s.co_nonresponses + (t.co_decided & ~t.co_responded)
     s.clashes = s.clashes + (t.fired_back & probe)
     collapse = ~s.collapsed & R.collapse_today(level, p.collapse_level, s.fighting, p.ceasefire.spiral_share)
-    s.collapsed = s.collapsed | collapse
-    s.collapse_day = np.where(collapse, day, s.collapse_day)
-    s.failure_mode = np.where(collapse, R.failure_mode(action, t.escalated, level, p.collapse_level),
-                              s.failure_mode)
+    if collapse.any():  # rare: the new arrays only on a day with a collapse
+        s.collapsed = s.collapsed | collapse
+        s.collapse_day = np.where(collapse, day, s.collapse_day)
+        s.failure_mode = np.where(collapse, R.failure_mode(action, t.escalated, level, p.collapse_level),
+                                  s.failure_mode)
 
 
 PHASES = (phase_russia, phase_monitoring, phase_ukraine, phase_guarantors, phase_combat, phase_learning,

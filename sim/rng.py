@@ -77,6 +77,15 @@ class Streams:
             slot = np.arange(slots, dtype=np.uint64) * _M1
             return to_unit(mix64(k[:, None] ^ slot[None, :]))
 
+    def uniform_where(self, name: str, step: int, mask: np.ndarray) -> np.ndarray:
+        """``uniform(name, step)`` where ``mask`` (N,) holds, 1.0 elsewhere (no event ``u < p`` with p <= 1 happens
+        there): the draws a rule reads only on a few rows, computed only there; (N,)."""
+        u = np.ones(len(mask))
+        rows = np.flatnonzero(mask)
+        if rows.size:
+            u[rows] = self.uniform(name, step, rows=rows)
+        return u
+
     def key_arrays(self) -> list[np.ndarray]:
         """The per-scenario keys computed so far, one (N,) uint64 array per stream used (for memory estimates)."""
         return list(self._scen_keys.values())

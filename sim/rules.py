@@ -52,12 +52,10 @@ INFO_VALUE_SCALE = 10.0
 
 # ---------------------------------------------------------------------------------- beliefs (grid posterior)
 def _row_dot(matrix, weights):
-    """Each row of ``matrix`` (N, G) dotted with ``weights`` (G,), column by column: the same operations for a row
-    whatever N is (a BLAS product may round differently by batch size, and both drivers must agree exactly)."""
-    total = matrix[:, 0] * weights[0]
-    for k in range(1, matrix.shape[1]):
-        total = total + matrix[:, k] * weights[k]
-    return total
+    """Each row of ``matrix`` (N, G) dotted with ``weights`` (G,), summed column by column in order (a cumulative
+    sum is strictly sequential): the same operations for a row whatever N is (a BLAS product or a pairwise sum may
+    round differently by batch size, and both drivers must agree exactly)."""
+    return np.cumsum(matrix * weights, axis=1)[:, -1]
 
 
 def _normalised(matrix):
@@ -83,10 +81,10 @@ def grid_mean(posterior):
     return _row_dot(posterior, RESOLVE_GRID)
 
 
-def grid_sd(posterior):
-    """Posterior standard deviation of resolve; (N,)."""
-    mean = _row_dot(posterior, RESOLVE_GRID)
-    return np.sqrt(np.maximum(_row_dot(posterior, RESOLVE_GRID * RESOLVE_GRID) - mean * mean, 0.0))
+def grid_moments(posterior):
+    """Posterior mean and standard deviation of resolve; (N,) each."""
+    mean = grid_mean(posterior)
+    return mean, np.sqrt(np.maximum(_row_dot(posterior, RESOLVE_GRID * RESOLVE_GRID) - mean * mean, 0.0))
 
 
 def grid_update(posterior, likelihood, acted):
@@ -107,6 +105,8 @@ def review_factor(day, review_day, lapse, window_days):
     no review (``review_day`` 0) or a past review gives 1. (N,).
     """
     ahead = (review_day > 0) & (day < review_day)
+    if not ahead.any():  # no review ahead (the usual case): 1 everywhere, without the arithmetic
+        return np.ones(ahead.shape)
     overlap = np.clip((day + window_days - review_day) / window_days, 0.0, 1.0)
     return np.where(ahead, 1.0 - lapse * overlap, 1.0)
 
@@ -292,7 +292,7 @@ def monitoring_rates(regime, access, us_attention):
 
     Detection scales with monitors' access; US-led ISR also with US attention (half of it fixed).
     """
-    table = MONITORING_TABLE[regime]
+    table = np.take(MONITORING_TABLE, regime, axis=0)  # faster than fancy indexing of rows
     isr = np.where(regime == MonitoringRegime.US_LED, 0.5 + 0.5 * us_attention, 1.0)
     scale = access * isr
     return table[:, 0] * scale, table[:, 1] * scale, table[:, 2] * np.where(regime == MonitoringRegime.NONE, 0.0, 1.0)
@@ -300,7 +300,7 @@ def monitoring_rates(regime, access, us_attention):
 
 def warning_factor(regime, access):
     """Factor (>= 1) by which the monitoring regime's strategic warning raises the defence of an offensive; (N,)."""
-    return 1.0 + WARNING_BY_REGIME[regime] * access
+    return 1.0 + np.take(WARNING_BY_REGIME, regime) * access
 
 
 def monitor(action, det_incident, det_probe, attribution, u_detect, u_attribute):
@@ -320,7 +320,7 @@ def ukraine_retaliates(action, posture, u):
 
 def tension_update(tension, action, retaliated, persistence, retaliation_tension):
     """Escalation pressure: decays, rises with Russia's violations and Ukraine's retaliation; (N,) >= 0."""
-    return tension * persistence + TENSION_BY_ACTION[action] + retaliation_tension * retaliated
+    return tension * persistence + np.take(TENSION_BY_ACTION, action) + retaliation_tension * retaliated
 
 
 # ----------------------------------------------------------------------------------- phase 4: guarantors
@@ -376,32 +376,44 @@ def us_act_probability(resolve, binding, attention, committed, hit, coordination
 
 
 def _col(x):
-    """A per-scenario (k,) array as a (k, 1) column, to broadcast against the resolve grid."""
-    return np.asarray(x)[:, None]
+    """A per-scenario (k,) array as a (k, 1) column, to broadcast against the resolve grid (or cases); an array
+    that already has that second axis as it is."""
+    x = np.asarray(x)
+    return x[:, None] if x.ndim == 1 else x
 
 
 def coalition_response_probability(resolve, binding, support, active_members, rule, correlation, veto_propensity,
                                    hit, automaticity, us_acted, coordination):
     """Probability that the coalition responds, as a model of its decision that Russia can evaluate (k, G) for
-    resolve (k, G) or (k, 1) and per-scenario (k,) inputs: every active member at the same resolve and at the mean
+    resolve (k, G) or (k, 1) and per-scenario (k,) inputs (``hit`` and ``us_acted`` may vary along the second axis
+    too: (k, G), (1, G)): every active member at the same resolve and at the mean
     support, the correlated-willingness mixture integrated exactly (given the common shock, members are
     independent), then the decision rule (lead nation, majority, unanimity with vetoes)."""
     p = act_probability(resolve, _col(binding)) * (0.5 + 0.5 * _col(support))
     p = np.where(_col(hit), 1.0 - (1.0 - p) * (1.0 - _col(automaticity)), p)
     p = np.where(_col(us_acted), 1.0 - (1.0 - p) * (1.0 - _col(coordination)), p)
-    rho, n = _col(correlation), _col(active_members)
-    q_high, q_low = rho + (1.0 - rho) * p, (1.0 - rho) * p  # willingness given the common shock below / above p
-    half = np.floor(n / 2.0)  # more than half of the active members willing: P(X > floor(n / 2))
-    majority_high = special.bdtrc(half, n, q_high)
-    majority_low = special.bdtrc(half, n, q_low)
-    veto = _col(veto_propensity)
-    unanimous_high = (1.0 - (1.0 - q_high) * veto) ** n
-    unanimous_low = (1.0 - (1.0 - q_low) * veto) ** n
-    rule = _col(rule)
-    respond = np.select([rule == DecisionRule.LEAD_NATION, rule == DecisionRule.MAJORITY],
-                        [p, p * majority_high + (1.0 - p) * majority_low],
-                        p * unanimous_high + (1.0 - p) * unanimous_low)
-    return np.where(n > 0, respond, 0.0)
+    respond = np.array(p, dtype=np.float64)  # the lead nation decides by its own willingness
+    rule = np.asarray(rule)
+    # The collective rules only on the rows that use them (most runs have one rule): the same value per element.
+    for code in (DecisionRule.MAJORITY, DecisionRule.UNANIMITY):
+        rows = np.flatnonzero(rule == code)
+        if rows.size:
+            respond[rows] = _collective_response(code, p[rows], _col(correlation)[rows], _col(active_members)[rows],
+                                                 _col(veto_propensity)[rows])
+    return np.where(_col(active_members) > 0, respond, 0.0)
+
+
+def _collective_response(rule, p, rho, n, veto):
+    """The correlated-willingness mixture integrated exactly under a majority or unanimity ``rule``: given the
+    common shock (below p with probability p) each of the ``n`` members is willing with q_high, else q_low."""
+    q_high, q_low = rho + (1.0 - rho) * p, (1.0 - rho) * p
+    if rule == DecisionRule.MAJORITY:  # more than half of the active members willing: P(X > floor(n / 2))
+        half = np.floor(n / 2.0)
+        return p * special.bdtrc(half, n, q_high) + (1.0 - p) * special.bdtrc(half, n, q_low)
+    # The exponent as floats of p's shape: numpy's power takes another code path (rounding differently) for an
+    # integer exponent in a one-element array, and the drivers must agree exactly whatever the number of rows.
+    n = np.ascontiguousarray(np.broadcast_to(n, p.shape), dtype=np.float64)
+    return p * (1.0 - (1.0 - q_high) * veto) ** n + (1.0 - p) * (1.0 - (1.0 - q_low) * veto) ** n
 
 
 def member_willingness(p_willing, active, correlation, u_common, u_pick, u_own):
@@ -601,8 +613,7 @@ def member_support_update(support, baseline, recovery, cost_per_day, pressure, a
     new += support
     new -= pressure[:, None]
     np.clip(new, 0.0, 1.0, out=new)
-    np.copyto(new, support, where=~active)
-    return new
+    return np.where(active, new, support)  # faster than a masked copy into ``new``
 
 
 def attention_update(attention, mean, reversion, volatility, u):

@@ -281,6 +281,11 @@ class State:
     co_responses: np.ndarray  # (N,) int64 coalition decisions to respond
     co_nonresponses: np.ndarray  # (N,) int64 coalition decisions not to respond
     clashes: np.ndarray  # (N,) int64 exchanges of fire with guarantor troops (contained or not)
+    # Daily rates derived once from the parameters (fixed): the phases read them every day
+    shock_persistence: np.ndarray  # (N,) float64 daily persistence of ru_shock (russia.shock_halflife_days)
+    violence_persistence: np.ndarray  # (N,) float64 of violence (reconstruction.violence_halflife_days)
+    fighting_persistence: np.ndarray  # (N,) float64 of fighting (ceasefire.spiral_halflife_days)
+    decision_delay_days: np.ndarray  # (N,) int64 days from a trigger to the coalition's decision under its rule
 
     def take(self, rows: np.ndarray) -> State:
         """The state of a subset of scenarios (positions ``rows``)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 from helpers import compose, day_one
 from scipy.integrate import solve_ivp
 
@@ -155,3 +156,21 @@ def test_survival_under_a_constant_hazard_is_geometric():
         se = math.sqrt(expected * (1 - expected) / n)
         # 4.5 SE per day over 7 days: a false alarm has probability below 1e-4.
         assert abs(surv[day] - expected) <= 4.5 * se, (day, surv[day], expected)
+
+
+@pytest.mark.parametrize("rule", [0, 1, 2])
+@pytest.mark.parametrize("cases", [1, 2, 21])
+def test_coalition_response_model_is_the_same_for_a_row_alone_or_in_a_batch(rule, cases):
+    """Each row's value does not depend on how many rows are evaluated with it (the Mesa agents evaluate one): numpy's
+    power rounds differently on some code paths (an integer exponent in a one-element array), so a rule must not
+    reach them."""
+    rng = np.random.default_rng(7)
+    k = 400
+    resolve = rng.random((k, cases if cases == 21 else 1))
+    args = [rng.random(k), rng.random(k), rng.integers(0, 31, k), np.full(k, rule), rng.random(k), rng.random(k),
+            rng.random((k, cases)) < 0.5, rng.random(k), rng.random((1, cases)) < 0.5, rng.random(k)]
+    together = R.coalition_response_probability(resolve, *args)
+    alone = np.vstack([R.coalition_response_probability(resolve[i:i + 1], *(a if a.shape[0] == 1 and a.ndim == 2
+                                                                           else a[i:i + 1] for a in args))
+                       for i in range(k)])
+    np.testing.assert_array_equal(together, alone)
