@@ -94,19 +94,20 @@ def mean_member_support(state: State, rows: np.ndarray) -> np.ndarray:
     """Mean domestic support of the active members of scenarios ``rows``; (k,)."""
     active = state.member_active[rows]
     total = np.where(active, state.member_support[rows], 0.0).sum(axis=1, dtype=np.float64)
-    return total / np.maximum(active.sum(axis=1), 1)
+    return total / np.maximum(state.coalition_members[rows], 1)  # the count of active members, kept
 
 
 def assess_coalition(state: State, p: Params, rows: np.ndarray, support: np.ndarray | None = None) -> np.ndarray:
     """Russia's assessed probability that the coalition answers a probe that meets no troops, without the US, for
     scenarios ``rows``; (k,). See ``coalition_outlook``."""
-    return coalition_outlook(state, p, rows, [(np.zeros(len(rows), dtype=bool), False)], support)[0]
+    return coalition_outlook(state, p, rows, np.zeros((1, 1), dtype=bool), np.zeros((1, 1), dtype=bool), support)[0]
 
 
-def coalition_outlook(state: State, p: Params, rows: np.ndarray, cases: list[tuple[np.ndarray, bool]],
+def coalition_outlook(state: State, p: Params, rows: np.ndarray, hit: np.ndarray, us_acted: np.ndarray,
                       support: np.ndarray | None = None) -> np.ndarray:
-    """Russia's assessed probability that the coalition responds, for scenarios ``rows`` in each of ``cases``
-    (whether the attack meets coalition troops, (k,) bool; whether the US acts on it); (len(cases), k).
+    """Russia's assessed probability that the coalition responds, for scenarios ``rows`` in each of C cases: whether
+    the attack meets coalition troops (``hit``) and whether the US acts on it (``us_acted``), each (1, C) bool (or
+    (k, C)); returns (C, k).
 
     Its model of the decision (``rules.coalition_response_probability``) at its mean belief in coalition resolve,
     the members now active and their mean support (``support``, (k,), when the caller has it). Meeting troops makes
@@ -115,8 +116,6 @@ def coalition_outlook(state: State, p: Params, rows: np.ndarray, cases: list[tup
     co = p.coalition
     support = mean_member_support(state, rows) if support is None else support
     # Every case in one evaluation: the cases along the axis that otherwise holds the resolve grid.
-    hit = np.stack([hit for hit, _ in cases], axis=1)
-    us_acted = np.array([[us for _, us in cases]])
     return R.coalition_response_probability(
         belief_coalition(state)[rows, None], co.binding[rows], support, state.coalition_members[rows],
         co.decision_rule[rows], co.correlation[rows], co.veto_propensity[rows], hit,
@@ -198,8 +197,10 @@ def _expected_response(s: State, p: Params, rows: np.ndarray, days: tuple, p_mee
     k = len(rows)
     b_us = [believed_us(s, p, when, rows) for when in days]
     totals = [np.zeros(k) for _ in days]
+    # The four cases (meets troops or not; the US acts or not) in one evaluation, the same on every day.
+    outlook = coalition_outlook(s, p, rows, np.array([[True, True, False, False]]),
+                                np.array([[False, True, False, True]]))
     hits = (np.ones(k, dtype=bool), np.zeros(k, dtype=bool))
-    outlook = coalition_outlook(s, p, rows, [(hit, us) for hit in hits for us in (False, True)])  # same every day
     for i, (hit, weight) in enumerate(zip(hits, (p_meet, 1.0 - p_meet), strict=True)):
         alone, with_us = outlook[2 * i], outlook[2 * i + 1]
         for total, believed in zip(totals, b_us, strict=True):
@@ -233,8 +234,8 @@ def initial_state(p: Params, streams: Streams) -> State:
                                  ru.review_interval_days - 1),
         ru_strength_k=ru.strength_k.astype(np.float64),
         sanctions=ru.sanctions_initial.astype(np.float64),
-        belief_us=R.grid_prior(p.us.credibility, ru.prior_concentration),
-        belief_co=R.grid_prior(co.credibility, ru.prior_concentration),
+        beliefs=np.stack([R.grid_prior(p.us.credibility, ru.prior_concentration),
+                          R.grid_prior(co.credibility, ru.prior_concentration)], axis=1),
         us_mean=np.zeros(n), us_sd=np.zeros(n), co_mean=np.zeros(n), co_sd=np.zeros(n),
         believed_co_response=np.zeros(n),
         ua_strength_k=p.ukraine.strength_k.astype(np.float64),
@@ -427,30 +428,31 @@ def phase_learning(s: State, p: Params, rng: Streams, t: Today) -> None:
     """6. Russia updates its posteriors over US and coalition resolve from the responses and non-responses it saw,
     each read through the model of acting it knows (attention, binding, coordination, the decision rule)."""
     t.beliefs_before = (belief_us(s), belief_coalition(s))
-    rows = np.flatnonzero(t.us_acted | t.us_failed)
-    if rows.size:
-        us = p.us
+    us_rows, co_rows = np.flatnonzero(t.us_acted | t.us_failed), np.flatnonzero(t.co_decided)
+    if not (us_rows.size or co_rows.size):
+        return
+    beliefs = s.beliefs.copy()  # both posteriors in one copy
+    if us_rows.size:
+        rows, us = us_rows, p.us
         likelihood = R.us_act_probability(R.RESOLVE_GRID[None, :], us.binding[rows, None],
                                           s.us_attention[rows, None], s.us_committed[rows, None],
                                           t.hit[rows, None], us.coordination[rows, None])
-        belief = s.belief_us.copy()
-        belief[rows] = R.grid_update(s.belief_us[rows], likelihood, t.us_acted[rows])
-        s.belief_us = belief
-        refresh_beliefs(s, rows, ("us",))
-    rows = np.flatnonzero(t.co_decided)
-    if rows.size:
-        co = p.coalition
+        beliefs[rows, 0] = R.grid_update(s.belief_us[rows], likelihood, t.us_acted[rows])
+    if co_rows.size:
+        rows, co = co_rows, p.coalition
         support = mean_member_support(s, rows)
         likelihood = R.coalition_response_probability(
             np.broadcast_to(R.RESOLVE_GRID, (rows.size, R.RESOLVE_GRID.size)), co.binding[rows], support,
             s.coalition_members[rows], co.decision_rule[rows], co.correlation[rows], co.veto_propensity[rows],
             s.co_decision_hit[rows], co.tripwire_automaticity[rows], s.co_decision_us[rows], p.us.coordination[rows])
-        belief = s.belief_co.copy()
-        belief[rows] = R.grid_update(s.belief_co[rows], likelihood, t.co_responded[rows])
-        s.belief_co = belief
-        refresh_beliefs(s, rows, ("co",))
+        beliefs[rows, 1] = R.grid_update(s.belief_co[rows], likelihood, t.co_responded[rows])
+    s.beliefs = beliefs
+    if us_rows.size:
+        refresh_beliefs(s, us_rows, ("us",))
+    if co_rows.size:
+        refresh_beliefs(s, co_rows, ("co",))
         believed = s.believed_co_response.copy()
-        believed[rows] = assess_coalition(s, p, rows, support)
+        believed[co_rows] = assess_coalition(s, p, co_rows, support)
         s.believed_co_response = believed
 
 
@@ -488,7 +490,7 @@ def phase_slow(s: State, p: Params, rng: Streams, t: Today) -> None:
     still = R.members_staying(s.member_active, s.member_support, co.exit_threshold)
     t.withdrew = s.member_active & ~still
     if t.withdrew.any():  # withdrawals are rare: touch only the rows that have one
-        rows = np.flatnonzero(t.withdrew.any(axis=1))
+        rows = np.unique(np.flatnonzero(t.withdrew) // t.withdrew.shape[1])  # faster than any(axis=1)
         troops = s.member_troops_k.copy()
         troops[rows] = np.where(still[rows], troops[rows], 0.0)
         s.member_active, s.member_troops_k = still, troops

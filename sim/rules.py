@@ -382,6 +382,9 @@ def _col(x):
     return x[:, None] if x.ndim == 1 else x
 
 
+_MAJORITY, _UNANIMITY = int(DecisionRule.MAJORITY), int(DecisionRule.UNANIMITY)  # plain ints: faster comparisons
+
+
 def coalition_response_probability(resolve, binding, support, active_members, rule, correlation, veto_propensity,
                                    hit, automaticity, us_acted, coordination):
     """Probability that the coalition responds, as a model of its decision that Russia can evaluate (k, G) for
@@ -395,7 +398,7 @@ def coalition_response_probability(resolve, binding, support, active_members, ru
     respond = np.array(p, dtype=np.float64)  # the lead nation decides by its own willingness
     rule = np.asarray(rule)
     # The collective rules only on the rows that use them (most runs have one rule): the same value per element.
-    for code in (DecisionRule.MAJORITY, DecisionRule.UNANIMITY):
+    for code in (_MAJORITY, _UNANIMITY):
         rows = np.flatnonzero(rule == code)
         if rows.size:
             respond[rows] = _collective_response(code, p[rows], _col(correlation)[rows], _col(active_members)[rows],
@@ -407,7 +410,7 @@ def _collective_response(rule, p, rho, n, veto):
     """The correlated-willingness mixture integrated exactly under a majority or unanimity ``rule``: given the
     common shock (below p with probability p) each of the ``n`` members is willing with q_high, else q_low."""
     q_high, q_low = rho + (1.0 - rho) * p, (1.0 - rho) * p
-    if rule == DecisionRule.MAJORITY:  # more than half of the active members willing: P(X > floor(n / 2))
+    if rule == _MAJORITY:  # more than half of the active members willing: P(X > floor(n / 2))
         half = np.floor(n / 2.0)
         return p * special.bdtrc(half, n, q_high) + (1.0 - p) * special.bdtrc(half, n, q_low)
     # The exponent as floats of p's shape: numpy's power takes another code path (rounding differently) for an

@@ -222,8 +222,9 @@ class State:
     review_offset: np.ndarray  # (N,) int64 day in [0, review interval) of Russia's strategic reviews (fixed)
     ru_strength_k: np.ndarray  # (N,) float64 thousand troops in theatre
     sanctions: np.ndarray  # (N,) float64 sanctions pressure index in [0, 1]
-    belief_us: np.ndarray  # (N, G) float64 Russia's posterior over US resolve on rules.RESOLVE_GRID
-    belief_co: np.ndarray  # (N, G) float64 Russia's posterior over coalition resolve on the same grid
+    # Russia's posteriors over US resolve ([:, 0], ``belief_us``) and coalition resolve ([:, 1], ``belief_co``) on
+    # rules.RESOLVE_GRID, in one array: a day's learning copies it once for both.
+    beliefs: np.ndarray  # (N, 2, G) float64
     # Moments of the two posteriors, kept with them (engine.refresh_beliefs): the daily phases read them.
     us_mean: np.ndarray  # (N,) float64 posterior mean of US resolve
     us_sd: np.ndarray  # (N,) float64 its standard deviation
@@ -287,9 +288,34 @@ class State:
     fighting_persistence: np.ndarray  # (N,) float64 of fighting (ceasefire.spiral_halflife_days)
     decision_delay_days: np.ndarray  # (N,) int64 days from a trigger to the coalition's decision under its rule
 
+    @property
+    def belief_us(self) -> np.ndarray:
+        """Russia's posterior over US resolve; (N, G) view of ``beliefs``."""
+        return self.beliefs[:, 0]
+
+    @belief_us.setter
+    def belief_us(self, grid: np.ndarray) -> None:
+        self.beliefs = _with_grid(self.beliefs, 0, grid)
+
+    @property
+    def belief_co(self) -> np.ndarray:
+        """Russia's posterior over coalition resolve; (N, G) view of ``beliefs``."""
+        return self.beliefs[:, 1]
+
+    @belief_co.setter
+    def belief_co(self, grid: np.ndarray) -> None:
+        self.beliefs = _with_grid(self.beliefs, 1, grid)
+
     def take(self, rows: np.ndarray) -> State:
         """The state of a subset of scenarios (positions ``rows``)."""
         return State(**{f.name: getattr(self, f.name)[rows] for f in fields(self)})
+
+
+def _with_grid(beliefs: np.ndarray, which: int, grid: np.ndarray) -> np.ndarray:
+    """A copy of ``beliefs`` (N, 2, G) with posterior ``which`` replaced by ``grid`` (N, G)."""
+    new = beliefs.copy()
+    new[:, which] = grid
+    return new
 
 
 @dataclass
