@@ -55,7 +55,8 @@ def mesa_speed(n_models: int, processes: int = 1, n_design: int = 10000) -> dict
 
     config = compose_config([f"n_scenarios={n_design}"])
     started = time.perf_counter()
-    runs = mesa.batch_run(CeasefireModel, parameters={"config": [config], "scenario": list(range(n_models))},
+    runs = mesa.batch_run(CeasefireModel, parameters={"config": [config], "scenario": list(range(n_models)),
+                                                          "collect": "outcome"},
                           iterations=1, max_steps=config.horizon_days + 1, number_processes=processes,
                           data_collection_period=-1, display_progress=False)
     seconds = time.perf_counter() - started

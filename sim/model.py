@@ -48,18 +48,28 @@ def _composed(overrides: tuple[str, ...]) -> Config:
 class CeasefireModel(mesa.Model):
     """Scenario ``scenario`` of the design ``config`` (or of the config composed from Hydra ``overrides``).
 
+    ``datacollector`` keeps the daily series and the end-of-run outcome apart. With ``collect="series"`` (the
+    default) its model reporters are the ``observables.SERIES`` (one row per day, day 0 collected at
+    construction) and the outcome is its table ``"outcome"`` (``get_table_dataframe("outcome")``: one row, added
+    when the scenario ends). ``mesa.batch_run`` reads model reporters only, so for a sweep the Mesa way pass
+    ``collect="outcome"``: the model reporters are then the outcome columns (None until the scenario ends; no
+    series are kept). Agent reporters in both: ``support``, ``troops_k``, ``active`` (members; None for the others).
+
     ``mesa.batch_run`` can sweep ``scenario``, ``config`` (wrap one Config in a list: ``[cfg]``) or
     ``overrides`` (one override string per value, or a tuple of strings); pass ``max_steps=horizon_days``.
     Attributes: ``day`` (days simulated), ``state``/``params``/``streams`` (the engine's one-row view),
     ``today`` (the last day's ``Today``), the agents ``russia``, ``ukraine``, ``us``, ``coalition`` and
-    ``members``, ``events`` (``narrative.Event`` records) and ``datacollector``: model reporters for every
-    ``observables.SERIES`` name plus every outcome column (filled on the scenario's last day), and agent
-    reporters ``support``, ``troops_k``, ``active`` (members; None for the others). Day 0 is collected at
-    construction, then one row per day.
+    ``members``, ``events`` (``narrative.Event`` records) and ``datacollector``.
     """
 
+    COLLECT = ("series", "outcome")  # what the data collector's model reporters hold
+
     def __init__(self, config: Config | None = None, scenario: int = 0,
-                 overrides: str | Sequence[str] | None = None, rng=None):
+                 overrides: str | Sequence[str] | None = None, rng=None, collect: str = "series"):
+        if collect not in self.COLLECT:
+            raise ValueError(f"collect={collect!r} is not one of {', '.join(self.COLLECT)}: 'series' keeps the "
+                             "daily series as model reporters (the outcome in the table 'outcome'), 'outcome' the "
+                             "outcome columns (for mesa.batch_run)")
         if config is not None and overrides is not None:
             raise ValueError("give config or overrides, not both")
         if config is None:
@@ -99,12 +109,18 @@ class CeasefireModel(mesa.Model):
         self._last_review: dict | None = None  # Russia's last strategic review, for the story of an offensive
         self._series = series(self.state, self.params, None)
         self._final: pd.Series | None = None
+        self.collect = collect
         columns = list(self.outcome_frame().columns)
-        reporters = {name: (lambda m, name=name: None if m._final is None else m._final[name]) for name in columns}
-        reporters.update({name: (lambda m, name=name: float(m._series[name][0])) for name in SERIES})
+        if collect == "series":
+            reporters = {name: (lambda m, name=name: float(m._series[name][0])) for name in SERIES}
+            tables = {"outcome": columns}
+        else:
+            reporters = {name: (lambda m, name=name: None if m._final is None else m._final[name])
+                         for name in columns}
+            tables = {}
         # Agent reporters read members only (others give None): Mesa >= 3.5 rejects a missing attribute name.
         self.datacollector = mesa.DataCollector(
-            model_reporters=reporters,
+            model_reporters=reporters, tables=tables,
             agent_reporters={name: (lambda a, name=name: getattr(a, name, None)) for name in MEMBER_REPORTERS})
         self.datacollector.collect(self)
 
@@ -130,9 +146,12 @@ class CeasefireModel(mesa.Model):
         self.finished = bool(self.state.collapsed[0]) or self.day >= self.config.horizon_days
         self.events.extend(narrative.day_events(before, self.state, self.params, today, self._last_review))
         self._last_review = narrative.review_terms(before, today) or self._last_review
-        self._series = series(self.state, self.params, today)
+        if self.collect == "series":
+            self._series = series(self.state, self.params, today)
         if self.finished:
             self._final = self.outcome()
+            if self.collect == "series":
+                self.datacollector.add_table_row("outcome", self._final.to_dict())
         self.datacollector.collect(self)
 
     def run(self) -> pd.Series:

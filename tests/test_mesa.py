@@ -39,6 +39,7 @@ def design(request):
         model = CeasefireModel(cfg, scenario=i)
         model.run()
         runs[i] = {"outcome": model.outcome_frame(), "series": model.datacollector.get_model_vars_dataframe(),
+                   "outcome_table": model.datacollector.get_table_dataframe("outcome"),
                    "events": list(model.events), "narrative": model.narrative().splitlines()}
     return cfg, batch, runs
 
@@ -65,13 +66,29 @@ def _same(a, b) -> bool:
     return bool(pd.isna(a) and pd.isna(b)) if pd.isna(a) or pd.isna(b) else a == b
 
 
-def test_outcome_columns_in_the_collector_are_filled_on_the_last_day(design):
+def test_the_collector_keeps_daily_series_and_the_outcome_apart(design):
+    """Model reporters are the daily series, exactly; the outcome is the collector's table 'outcome', one row
+    equal to the batch's."""
     _cfg, batch, runs = design
     for i in (0, N - 1):
-        frame, want = runs[i]["series"], batch.outcomes.loc[i]
-        assert frame["collapsed"].iloc[:-1].isna().all()
-        # Every column of the outcome table; where a series has the same name (violations) its value stands.
-        assert all(_same(frame[name].iloc[-1], want[name]) for name in batch.outcomes.columns)
+        assert list(runs[i]["series"].columns) == list(SERIES)
+        table = runs[i]["outcome_table"]
+        assert len(table) == 1 and list(table.columns) == list(batch.outcomes.columns)
+        assert all(_same(table[name].iloc[0], batch.outcomes.loc[i, name]) for name in batch.outcomes.columns)
+
+
+def test_the_outcome_collector_for_batch_run_holds_the_outcome_alone():
+    """collect='outcome': the model reporters are the outcome columns, empty until the last day; no series."""
+    cfg = sim.compose_config(["scenario=minsk", *RUN])
+    want = sim.run_batch(cfg).outcomes
+    model = CeasefireModel(cfg, scenario=2, collect="outcome")
+    model.run()
+    frame = model.datacollector.get_model_vars_dataframe()
+    assert list(frame.columns) == list(want.columns)
+    assert frame["collapsed"].iloc[:-1].isna().all()
+    assert all(_same(frame[name].iloc[-1], want.loc[2, name]) for name in want.columns)
+    with pytest.raises(ValueError, match=r"collect='daily' is not one of series, outcome"):
+        CeasefireModel(cfg, scenario=0, collect="daily")
 
 
 def test_the_parity_set_covers_collapses_and_every_guarantor_behaviour():
@@ -202,7 +219,8 @@ def _final_rows(results: list[dict]) -> pd.DataFrame:
 
 def test_mesa_batch_run_returns_the_batch_outcomes():
     cfg = sim.compose_config(["scenario=minsk", "n_scenarios=8", "horizon_days=300"])
-    results = mesa.batch_run(CeasefireModel, parameters={"config": [cfg], "scenario": range(8)},
+    results = mesa.batch_run(CeasefireModel, parameters={"config": [cfg], "scenario": range(8),
+                                                         "collect": "outcome"},
                              max_steps=cfg.horizon_days, number_processes=1, display_progress=False)
     got = _final_rows(results).set_index("scenario").sort_index()
     want = sim.run_batch(cfg).outcomes
@@ -213,7 +231,8 @@ def test_mesa_batch_run_returns_the_batch_outcomes():
 
 def test_mesa_batch_run_sweeps_presets_through_overrides():
     overrides = [(f"scenario={p}", "n_scenarios=3", "horizon_days=200") for p in ("minsk", "bluff")]
-    results = mesa.batch_run(CeasefireModel, parameters={"overrides": overrides, "scenario": range(3)},
+    results = mesa.batch_run(CeasefireModel, parameters={"overrides": overrides, "scenario": range(3),
+                                                         "collect": "outcome"},
                              max_steps=200, number_processes=1, display_progress=False)
     got = _final_rows(results)
     for ov in overrides:
