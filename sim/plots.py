@@ -8,8 +8,9 @@ survival figure of the project: a run's figure (``sim.jobs``), the report's curv
 
 A figure explains itself: axis labels say what and in which unit, from the parameter table (``param_label``)
 and the outcome table (``outcome_label``); at its foot a note explains its marks and a caption line says what
-was run (preset or conditions, scenarios, seed, horizon: ``run_caption`` for a run). It carries the table it was
-drawn from (``figure_data``), which ``sim.io.write_figure_data`` saves as CSV beside the image.
+was run (preset or conditions, scenarios, seed, horizon: ``run_caption`` for a run or an analysis), with any
+warnings in red (``finish`` lays out the foot of every figure, the analyses' of ``sim.analyze`` too). It carries
+the table it was drawn from (``figure_data``), which ``sim.io.write_figure_data`` saves as CSV beside the image.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import pandas as pd
 from matplotlib import cbook
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine, TightLayoutEngine
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
@@ -36,6 +38,8 @@ HOLDING_LABEL = "share of scenarios still holding"
 MAX_BANDS = 10  # survival bands are drawn for up to this many curves on one axes
 MAX_LEGEND_INSIDE = 6  # beyond this many curves the survival figure becomes small multiples, one per curve
 FOOT_SIZE = 7.5  # points: the note and the caption at a figure's foot
+FOOT_COLOR = "0.25"  # the note and the caption
+WARNING_COLOR = "#b2182b"  # warnings at a figure's foot (and what they point at)
 REFERENCE_COLOR = "0.55"  # the reference condition wherever it is drawn for comparison
 UNIT_TEXT = {"km2": "km²", "1": "", "bool": "", "category": ""}  # units as printed ("" for none)
 RUN_UNITS = {"seed": "", "n_scenarios": "scenarios", "horizon_days": "days"}
@@ -88,13 +92,16 @@ def outcome_label(name: str) -> str:
     return f"{phrase} ({DAYS_LABEL})" if unit == "day" else _with_unit(phrase, unit)
 
 
-def run_caption(config, n_scenarios: int | None = None) -> str:
+def run_caption(config, n_scenarios: int | None = None, *, sample: str | None = None,
+                details: Sequence[str] = ()) -> str:
     """Caption line of a run's figures: preset, scenarios, seed and horizon (``config``: a ``sim.Config``;
-    ``n_scenarios``: the scenarios drawn, default the config's)."""
+    ``n_scenarios``: the scenarios drawn, default the config's). An analysis (``sim.analyze``) says what it
+    sampled instead of the scenarios (``sample``) and adds its own settings (``details``), ``·`` between."""
     n = config.n_scenarios if n_scenarios is None else n_scenarios
     shard = f" (shard {config.shard + 1} of {config.shards})" if config.shards > 1 else ""
-    return (f"Preset {config.preset} · {n:,} scenarios{shard} · seed {config.seed} · "
-            f"horizon {config.horizon_days:,} days")
+    sample = f"{n:,} scenarios{shard}" if sample is None else sample
+    return " · ".join([f"Preset {config.preset}", sample, f"seed {config.seed}",
+                       f"horizon {config.horizon_days:,} days", *details])
 
 
 def figure_data(fig: Figure) -> pd.DataFrame | None:
@@ -120,24 +127,42 @@ def _wrap(text: str, width_pt: float, style: str) -> list[str]:
     return lines + [" ".join(line)] if line else lines
 
 
-def _finish(fig: Figure, data: pd.DataFrame, note: str | None = None, caption: str | None = None) -> Figure:
-    """Attach the figure's data and write the note (what the marks mean) and the caption (what was run) at its
-    foot; the figure grows by their height so that the axes keep their size."""
-    setattr(fig, io.FIGURE_DATA, data.reset_index(drop=True))
+def finish(fig: Figure, data: pd.DataFrame | None = None, note: str | None = None, caption: str | None = None,
+           warnings: Sequence[str] = ()) -> Figure:
+    """Lay out the foot of a figure: the caption (what was run; italic, lowest), the note (what the marks mean)
+    above it and the warnings (diagnostics that limit the reading, each ``Warning: ...``, in red) above that,
+    each wrapped to the figure's width; the figure grows by their height so that its axes keep their size.
+    ``data``: the table the figure was drawn from (one row per mark or point), attached for ``figure_data`` and
+    ``sim.io.write_figure_data``.
+
+    A figure with a layout engine (constrained, tight) lays its axes out above the foot; one laid out by hand
+    (ema-workbench's: no engine) has every axes lifted above the foot at its old size."""
+    if data is not None:
+        setattr(fig, io.FIGURE_DATA, data.reset_index(drop=True))
     width_pt = (fig.get_figwidth() - 0.2) * 72  # less the margins
-    blocks = [(_wrap(text, width_pt, style), style) for text, style in ((caption, "italic"), (note, "normal"))
-              if text]
+    texts = [*((f"Warning: {w}", "normal", WARNING_COLOR) for w in warnings if w), (note, "normal", FOOT_COLOR),
+             (caption, "italic", FOOT_COLOR)]  # top to bottom
+    blocks = [(_wrap(text, width_pt, style), style, color) for text, style, color in texts if text]
     if not blocks:
         return fig
     line_in = 1.3 * FOOT_SIZE / 72
-    foot_in = sum(len(lines) for lines, _ in blocks) * line_in + 0.08
-    height = fig.get_figheight() + foot_in
+    foot_in = sum(len(lines) for lines, _, _ in blocks) * line_in + 0.08
+    old = fig.get_figheight()
+    height = old + foot_in
     fig.set_figheight(height)
-    fig.get_layout_engine().set(rect=(0, foot_in / height, 1, 1 - foot_in / height))
+    engine = fig.get_layout_engine()
+    if isinstance(engine, ConstrainedLayoutEngine):  # the axes laid out above the foot: (left, bottom, width, height)
+        engine.set(rect=(0, foot_in / height, 1, 1 - foot_in / height))
+    elif isinstance(engine, TightLayoutEngine):  # likewise: (left, bottom, right, top)
+        engine.set(rect=(0, foot_in / height, 1, 1))
+    else:  # laid out by hand: lift every axes above the foot, at its old size in inches
+        boxes = [(ax, ax.get_position(original=True)) for ax in fig.axes]  # all first: twins move together
+        for ax, box in boxes:
+            ax.set_position([box.x0, (foot_in + box.y0 * old) / height, box.width, box.height * old / height])
     y_in = 0.03
-    for lines, style in blocks:  # caption lowest, the note above it
+    for lines, style, color in reversed(blocks):  # from the foot up: the caption, the note, the warnings
         fig.text(0.08 / fig.get_figwidth(), y_in / height, "\n".join(lines), fontsize=FOOT_SIZE, fontstyle=style,
-                 color="0.25", ha="left", va="bottom", linespacing=1.15)
+                 color=color, ha="left", va="bottom", linespacing=1.15)
         y_in += len(lines) * line_in
     return fig
 
@@ -198,7 +223,8 @@ def draw_survival(ax: Axes, curves: Mapping[str | None, pd.DataFrame], *, colors
     ax.grid(alpha=0.3)
 
 
-def _survival_data(curves: Mapping[str | None, pd.DataFrame]) -> pd.DataFrame:
+def survival_data(curves: Mapping[str | None, pd.DataFrame]) -> pd.DataFrame:
+    """The data of survival curves as drawn (``draw_survival``): one row per condition and day."""
     return pd.concat([c[["day", "survival", "low", "high"]].assign(condition="" if label is None else label)
                       for label, c in curves.items()], ignore_index=True)[["condition", "day", "survival",
                                                                           "low", "high"]]
@@ -239,7 +265,7 @@ def survival_figure(curves: Mapping[str | None, pd.DataFrame] | pd.DataFrame,
         ax.tick_params(labelsize=fontsize)
     if any(label is not None for label in curves) or band_label is not None:
         ax.legend(loc="lower left", fontsize="small" if fontsize is None else fontsize - 1)
-    return _finish(fig, _survival_data(curves), None if band_label else SURVIVAL_NOTE, caption)
+    return finish(fig, survival_data(curves), None if band_label else SURVIVAL_NOTE, caption)
 
 
 def survival_panels(curves: Mapping[str, pd.DataFrame], title: str, *, xlabel: str = DAYS_LABEL,
@@ -271,7 +297,7 @@ def survival_panels(curves: Mapping[str, pd.DataFrame], title: str, *, xlabel: s
     fig.suptitle(title)
     fig.supylabel(ylabel, fontsize="medium")
     note = f"{SURVIVAL_NOTE} Grey line in each other panel: {reference}, for comparison."
-    return _finish(fig, _survival_data(curves), note, caption)
+    return finish(fig, survival_data(curves), note, caption)
 
 
 # ------------------------------------------------------------------------------------------ one run
@@ -298,7 +324,7 @@ def collapse_day_figure(outcomes: pd.DataFrame, horizon_days: int, bins: int = 4
             + f"; {len(days):,} of {len(outcomes):,} scenarios collapsed.")
     data = pd.DataFrame({"first_day": (edges[:-1] + 0.5).astype(int), "last_day": (edges[1:] - 0.5).astype(int),
                          "collapsed_scenarios": counts})
-    return _finish(fig, data, note, caption)
+    return finish(fig, data, note, caption)
 
 
 def max_level_figure(outcomes: pd.DataFrame, caption: str | None = None) -> Figure:
@@ -318,7 +344,7 @@ def max_level_figure(outcomes: pd.DataFrame, caption: str | None = None) -> Figu
         ax.text(lv, s + 0.01, f"{s:.0%}", ha="center", fontsize="small")
     data = pd.DataFrame({"level": [int(lv) for lv in levels], "label": [lv.label for lv in levels],
                          "scenarios": count, "share": share})
-    return _finish(fig, data, "Bars: share of scenarios whose escalation peaked at each level.", caption)
+    return finish(fig, data, "Bars: share of scenarios whose escalation peaked at each level.", caption)
 
 
 # ------------------------------------------------------------------------------------------ sweep reports
@@ -400,7 +426,7 @@ def collapse_probability_figure(conditions: pd.DataFrame, x: str, by: str | None
     # The report's table of conditions has its counts; a table built by hand may not: keep what is there.
     data = conditions[[c for c in (*columns, "scenarios", "collapsed", "collapse_probability", "ci_low", "ci_high")
                        if c in conditions.columns]]
-    return _finish(fig, data, note, caption)
+    return finish(fig, data, note, caption)
 
 
 def collapse_heatmap_figure(conditions: pd.DataFrame, x: str, y: str, title: str = "Collapse probability",
@@ -428,7 +454,7 @@ def collapse_heatmap_figure(conditions: pd.DataFrame, x: str, y: str, title: str
     fig.colorbar(image, ax=ax, label="collapse probability by the horizon")
     note = "Each cell: share of the condition's scenarios in which the ceasefire collapsed before the horizon."
     data = conditions[[x, y, "scenarios", "collapsed", "collapse_probability", "ci_low", "ci_high"]]
-    return _finish(fig, data, note, caption)
+    return finish(fig, data, note, caption)
 
 
 BOX_NOTE = ("Box: the middle half of the scenarios (quartiles), line inside: median, whiskers: the furthest "
@@ -472,7 +498,7 @@ def distribution_figure(values: dict[str, np.ndarray], xlabel: str, title: str,
                Line2D([], [], color="#b2182b", marker="D", markersize=4, linestyle="", label="mean")]
     ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.005), ncols=4, fontsize="x-small",
               frameon=False, borderaxespad=0)
-    return _finish(fig, pd.DataFrame(rows), BOX_NOTE, caption)
+    return finish(fig, pd.DataFrame(rows), BOX_NOTE, caption)
 
 
 def paired_figure(paired: pd.DataFrame, title: str = "Difference from the reference condition",
@@ -526,4 +552,4 @@ def paired_figure(paired: pd.DataFrame, title: str = "Difference from the refere
     note = (f"Each condition minus {which}; scenario by scenario: every condition ran the same scenarios with the "
             "same random draws. Bars: 95% intervals (Newcombe's paired score interval for the probability, "
             "normal for the days).")
-    return _finish(fig, paired, note, caption)
+    return finish(fig, paired, note, caption)

@@ -7,6 +7,7 @@ horizon, a few thousand scenarios) so the module runs in well under a minute.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,10 +19,15 @@ pytest.importorskip("SALib")
 pytest.importorskip("lifelines")
 pytest.importorskip("ema_workbench")
 
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.colors import same_color  # noqa: E402
+from matplotlib.layout_engine import ConstrainedLayoutEngine, TightLayoutEngine  # noqa: E402
+
+from sim import plots  # noqa: E402
 from sim.analyze.__main__ import main as analyze_main  # noqa: E402
 from sim.analyze.common import LEVERS  # noqa: E402
-from sim.analyze.prim import prim  # noqa: E402
-from sim.analyze.sobol import OUTCOMES, diagnostics, sobol  # noqa: E402
+from sim.analyze.prim import PrimResult, limits_figure, prim  # noqa: E402
+from sim.analyze.sobol import OUTCOMES, diagnostics, indices_figure, sobol  # noqa: E402
 from sim.analyze.survival import DURATION, EVENT, survival, time_split  # noqa: E402
 
 SEED = 20250106
@@ -318,7 +324,12 @@ def test_the_command_writes_the_same_tables_for_the_same_seed(tmp_path, capsys, 
         pd.testing.assert_frame_equal(pd.read_parquet(runs[0] / f"{table}.parquet"),
                                       pd.read_parquet(runs[1] / f"{table}.parquet"))
     figures = sorted(p.name for p in (runs[0] / "figures").iterdir())
-    assert figures and all(p.endswith((".png", ".pdf")) for p in figures)
+    assert figures and all(p.endswith((".png", ".pdf", ".csv")) for p in figures)
+    # Every figure comes as PNG and PDF with the data it was drawn from beside it (NAME.csv), the same for the seed.
+    stems = {p.rsplit(".", 1)[0] for p in figures}
+    assert figures == sorted(f"{stem}.{suffix}" for stem in stems for suffix in ("csv", "pdf", "png"))
+    for stem in stems:
+        assert (runs[0] / "figures" / f"{stem}.csv").read_text() == (runs[1] / "figures" / f"{stem}.csv").read_text()
     # The experiment bundle experiments/analysis_NAME.yaml (or the overrides) declared the uncertain parameters.
     config = json.loads((runs[0] / f"{analysis}.json").read_text())["config"]
     assert config["coalition"]["troops_k"] == troops
@@ -339,3 +350,177 @@ def test_the_three_analysis_experiments_declare_the_same_uncertainty():
     assert specs[0] == specs[1] == specs[2]
     assert {"coalition.troops_k", "us.resolve", "us.credibility", "monitoring.regime",
             "coalition.decision_rule"} <= set(specs[0])
+
+
+# ------------------------------------------------------------------------------------ figures: caption, data, foot
+def caption_of(fig) -> str:
+    """The caption line at a figure's foot (the italic text), its wrapping undone."""
+    captions = [t.get_text() for t in fig.texts if t.get_fontstyle() == "italic"]
+    assert len(captions) == 1, captions
+    return captions[0].replace("\n", " ")
+
+
+def assert_run_named(caption: str, config: sim.Config) -> None:
+    assert caption.startswith(f"Preset {config.preset} · "), caption
+    assert f" · seed {config.seed} · horizon {config.horizon_days:,} days" in caption, caption
+
+
+def figure_tables(out_dir: Path, figures: dict) -> dict[str, pd.DataFrame]:
+    """The CSV beside each PNG written (the same stem), checked against the data each figure carries."""
+    written = {p.stem for p in (out_dir / "figures").glob("*.png")}
+    assert written == set(figures) and {p.stem for p in (out_dir / "figures").glob("*.csv")} == written
+    tables = {name: pd.read_csv(out_dir / "figures" / f"{name}.csv", keep_default_na=False, na_values=[""])
+              for name in written}
+    for name, table in tables.items():
+        carried = plots.figure_data(figures[name])
+        assert list(table.columns) == list(carried.columns) and len(table) == len(carried) > 0, name
+    return tables
+
+
+def assert_foot_clear(fig, warnings=()) -> None:
+    """The foot (caption, note, warnings: the texts at the foot's size) lies inside the figure and below every
+    visible axes with its tick labels and axis labels; each warning is there, in red."""
+    FigureCanvasAgg(fig)
+    fig.set_dpi(150)  # as written
+    renderer = fig.canvas.get_renderer()
+    fig.draw(renderer)
+    foot = [t for t in fig.texts if t.get_fontsize() == plots.FOOT_SIZE]
+    assert foot
+    boxes = [t.get_window_extent(renderer) for t in foot]
+    assert min(b.y0 for b in boxes) >= 0 and min(b.x0 for b in boxes) >= 0
+    top = max(b.y1 for b in boxes)
+    for ax in fig.axes:
+        if ax.get_visible() and ax.axison:
+            assert ax.get_tightbbox(renderer).y0 > top, (ax, ax.get_tightbbox(renderer).y0, top)
+    red = " ".join(t.get_text().replace("\n", " ") for t in foot if same_color(t.get_color(), plots.WARNING_COLOR))
+    for warning in warnings:
+        assert f"Warning: {warning}" in red
+
+
+def test_the_sobol_figure_has_its_caption_and_its_indices_beside_it(tmp_path):
+    config = compose(DECIDING, "us.resolve={dist:uniform,low:0.2,high:0.9}")
+    result = sobol(config, n_base=16, replicates=2)
+    figures = result.figures()
+    caption = caption_of(figures["sobol_indices"])
+    assert_run_named(caption, config)
+    assert "Sobol' design of 16 base points: 64 points × 2 replicates = 128 runs" in caption  # 16 * (2 + 2) * 2
+    assert "2 uncertain parameters" in caption
+    result.write(tmp_path)
+    drawn = figure_tables(tmp_path, figures)["sobol_indices"]
+    # One row per outcome and parameter, the indices and intervals of the analysis' table.
+    table = pd.read_parquet(tmp_path / "sobol.parquet").reset_index()
+    assert len(drawn) == len(OUTCOMES) * 2
+    pd.testing.assert_frame_equal(drawn[["outcome", "parameter"]], table[["outcome", "parameter"]])
+    columns = ["S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high"]
+    pd.testing.assert_frame_equal(drawn[columns], table[columns].astype(float), rtol=1e-12)
+
+
+def test_the_survival_figures_have_their_caption_and_their_curves_and_ratios_beside_them(troops_survival, tmp_path):
+    config, result = troops_survival
+    figures = result.figures()
+    assert set(figures) == {"kaplan_meier", "hazard_ratios", "hazard_ratios_by_period"}
+    for fig in figures.values():
+        caption = caption_of(fig)
+        assert_run_named(caption, config)
+        assert f"{config.n_scenarios:,} scenarios · " in caption and "3 uncertain parameters" in caption
+        assert f"{result.settings['collapses']:,} collapses" in caption
+    result.write(tmp_path)
+    tables = figure_tables(tmp_path, figures)
+    # Kaplan-Meier: a row per parameter, condition and day 0..horizon; at the horizon, the table's survival.
+    km, expected = tables["kaplan_meier"], result.kaplan_meier
+    assert len(km) == len(expected) * (config.horizon_days + 1)
+    last = km[km["day"] == config.horizon_days].set_index(["parameter", "condition"])
+    np.testing.assert_allclose(last.loc[expected.index, ["survival", "low", "high"]], expected[["survival", "low",
+                                                                                              "high"]], rtol=1e-9)
+    np.testing.assert_allclose(last.loc[expected.index, "logrank_p"], expected["logrank_p"], rtol=1e-9)
+    # Hazard ratios: the Cox table, a row per covariate, with the proportional-hazards test.
+    hr = tables["hazard_ratios"].set_index("covariate")
+    assert hr.index.tolist() == result.cox.index.tolist()
+    columns = ["hazard_ratio", "hr_low", "hr_high", "p", "ph_p"]
+    np.testing.assert_allclose(hr[columns], result.cox[columns], rtol=1e-9)
+    assert hr["ph_violated"].tolist() == result.cox["ph_violated"].tolist()
+    # By period: the failing covariates' ratios per period (the rows "all days" are not drawn).
+    split = result.time_split[result.time_split.index.get_level_values("period") != "all days"]
+    by_period = tables["hazard_ratios_by_period"].set_index(["covariate", "period"])
+    assert by_period.index.tolist() == split.index.tolist()
+    np.testing.assert_allclose(by_period[["hazard_ratio", "hr_low", "hr_high"]],
+                               split[["hazard_ratio", "hr_low", "hr_high"]], rtol=1e-9)
+    assert_foot_clear(figures["hazard_ratios"], result.warnings)  # constrained layout, warnings in red
+
+
+@pytest.fixture(scope="module")
+def prim_result():
+    """Box 1 on the deciding parameter; the next box falls short of the threshold (a rejected trajectory)."""
+    config = compose("n_scenarios=800", DECIDING, ONE_TYPE, "us.resolve={dist:uniform,low:0.2,high:0.9}",
+                     "monitoring.regime={dist:choice,values:[none,observers,us_led]}")
+    return config, prim(config, threshold=0.8, resamples=0)
+
+
+def test_the_prim_figures_have_their_caption_and_their_boxes_beside_them(prim_result, tmp_path):
+    config, result = prim_result
+    assert len(result.boxes) == 1 and result.rejected is not None
+    figures = result.figures()
+    assert set(figures) == {"prim_box1_trajectory", "prim_box1_ppt", "prim_box1_limits", "prim_box1_pairs",
+                            "prim_rejected_trajectory"}
+    for fig in figures.values():
+        caption = caption_of(fig)
+        assert_run_named(caption, config)
+        assert "800 scenarios · " in caption and "density threshold 0.8" in caption
+        assert "outcome: collapse by the horizon" in caption and "all 3 uncertain parameters searched" in caption
+    levers = PrimResult(config, result.table, [], result.outcomes,
+                        {**result.settings, "levers": True, "parameters": ["us.resolve", "monitoring.regime"],
+                         "context": ["russia.value_of_gains"]})
+    assert "levers only: 2 of 3 uncertain parameters searched" in levers.caption()
+    result.write(tmp_path)
+    tables = figure_tables(tmp_path, figures)
+    box, rows = result.boxes[0], result.table.loc[1]
+    # The trajectories: a row per peeling step, the selected box marked (none on the rejected one).
+    trajectory = tables["prim_box1_trajectory"]
+    np.testing.assert_allclose(trajectory[["coverage", "density", "mass"]],
+                               box.peeling_trajectory[["coverage", "density", "mass"]], rtol=1e-12)
+    chosen = trajectory[trajectory["selected"]]
+    assert len(chosen) == 1 and chosen["coverage"].iloc[0] == pytest.approx(rows["coverage"].iloc[0])
+    assert tables["prim_box1_ppt"].equals(trajectory)
+    assert len(tables["prim_rejected_trajectory"]) == len(result.rejected.peeling_trajectory)
+    assert not tables["prim_rejected_trajectory"]["selected"].any()
+    # The limits: a row per restriction as in prim.parquet, within the sampled range.
+    limits = tables["prim_box1_limits"].set_index("parameter")
+    assert limits.index.tolist() == rows.index.tolist()
+    np.testing.assert_allclose(limits[["low", "high", "quasi_p"]], rows[["low", "high", "quasi_p"]], rtol=1e-12)
+    gains = limits.loc["russia.value_of_gains"]
+    assert gains["range_low"] <= gains["low"] < gains["high"] <= gains["range_high"]
+    # The pairs plot: a row per scenario drawn, its values of the restricted parameters; the box holds n of them
+    # at the box's density.
+    pairs = tables["prim_box1_pairs"]
+    assert len(pairs) == config.n_scenarios and pairs["scenario"].tolist() == result.outcomes.index.tolist()
+    assert set(rows.index) <= set(pairs.columns)
+    inside = pairs[pairs["in_box"]]
+    assert len(inside) == rows["n"].iloc[0] and inside["collapsed"].mean() == pytest.approx(rows["density"].iloc[0])
+    scenarios = result.outcomes.reset_index()
+    np.testing.assert_allclose(pairs["russia.value_of_gains"], scenarios["russia.value_of_gains"], rtol=1e-12)
+
+
+def test_the_foot_of_figures_laid_out_by_hand_stays_clear_of_their_axes(prim_result):
+    _, result = prim_result
+    box, rows = result.boxes[0], result.table.loc[1]
+    # ema-workbench's pairs plot: no layout engine, its axes lifted above the caption.
+    pairs = result.figures()["prim_box1_pairs"]
+    assert not isinstance(pairs.get_layout_engine(), (ConstrainedLayoutEngine, TightLayoutEngine))
+    assert_foot_clear(pairs)
+    # ema-workbench's limits, a restriction marked not significant: the warning in red above the caption.
+    weak = rows.assign(significant=[False] + [True] * (len(rows) - 1))
+    fig = limits_figure(box, 1, weak, caption="Preset test · 800 scenarios")
+    warning = next(t.get_text() for t in fig.texts if same_color(t.get_color(), plots.WARNING_COLOR))
+    assert warning.startswith(f"Warning: Box 1: 1 of {len(rows)} restrictions are not significant")
+    assert_foot_clear(fig)
+
+
+def test_warnings_stay_red_at_the_foot_of_a_constrained_figure():
+    table = _sobol_table({(o, p): (0.5, 0.05, 0.6, 0.3) for o in OUTCOMES for p in ("a", "b", "c")})
+    warnings = ["Too few base points: " + "the intervals are wide; " * 30 + "so read no ranking.", "A second warning."]
+    fig = indices_figure(table, caption="Preset test · seed 1 · horizon 365 days", warnings=warnings)
+    assert_foot_clear(fig, warnings)
+    foot = [t.get_text().replace("\n", " ") for t in sorted(fig.texts, key=lambda t: -t.get_position()[1])
+            if t.get_fontsize() == plots.FOOT_SIZE]
+    assert [text.split(":")[0] for text in foot] == ["Warning", "Warning", "Preset test · seed 1 · horizon 365 days"]
+    assert foot[0].startswith("Warning: Too few base points") and foot[1] == "Warning: A second warning."

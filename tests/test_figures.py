@@ -162,3 +162,32 @@ def test_the_documentation_examples_have_captions_and_data(tmp_path):
     assert all(p.read_bytes().startswith(b"\x89PNG") for p in tmp_path.iterdir())
     committed = sorted(p.name for p in (ROOT / "docs" / "figures").glob("*.png"))
     assert committed == sorted(figures)  # the examples in the repository are the ones the script draws
+
+
+# ------------------------------------------------------------------------------------------ the foot
+def test_an_analysis_caption_says_what_it_sampled_and_its_settings():
+    config = sim.compose_config(["n_scenarios=200", "horizon_days=90", "seed=7"])
+    caption = plots.run_caption(config, sample="Sobol' design of 16 base points", details=["2 uncertain parameters"])
+    assert caption == (f"Preset {config.preset} · Sobol' design of 16 base points · seed 7 · horizon 90 days · "
+                       "2 uncertain parameters")
+    assert plots.run_caption(config, details=["x"]) == f"{plots.run_caption(config)} · x"
+
+
+def test_the_foot_lifts_the_axes_of_a_figure_laid_out_by_hand_twins_included():
+    from matplotlib.colors import same_color
+
+    fig = Figure(figsize=(6, 4))  # no layout engine, as ema-workbench's figures
+    ax = fig.add_axes((0.1, 0.1, 0.8, 0.8))
+    twin = ax.twinx()  # moves with ax: lifted once, not twice
+    plots.finish(fig, pd.DataFrame({"x": [1]}), note="A note.", caption=CAPTION, warnings=["Something is off."])
+    height = fig.get_figheight()
+    foot = height - 4
+    assert foot > 0
+    for axes in (ax, twin):
+        _, y0, _, h = axes.get_position().bounds
+        assert y0 * height == pytest.approx(foot + 0.4) and h * height == pytest.approx(3.2)  # same size, lifted
+    texts = sorted(fig.texts, key=lambda t: t.get_position()[1])  # from the foot up
+    assert [t.get_text() for t in texts] == [CAPTION, "A note.", "Warning: Something is off."]
+    assert texts[0].get_fontstyle() == "italic" and same_color(texts[2].get_color(), plots.WARNING_COLOR)
+    assert texts[-1].get_position()[1] * height < foot
+    assert plots.figure_data(fig)["x"].tolist() == [1]

@@ -9,7 +9,9 @@
 
 Each analysis takes a ``Config`` whose uncertain parameters are distributions (by default the experiment
 ``experiments/analysis_NAME.yaml``) and returns a result with ``.table``-like frames, ``.warnings`` (diagnostics
-that limit the reading, each with its remedy), ``.figures()`` and ``.write(out_dir)``; a sample too small for the
-method raises ``ValueError`` with the reason. The policy levers are ``common.LEVERS``. The heavy libraries are
+that limit the reading, each with its remedy), ``.figures()`` (each with a caption line saying what was run, the
+warnings in red, and the table it was drawn from: ``sim.plots.finish``) and ``.write(out_dir)`` (each figure as PNG
+and PDF with that table as ``figures/NAME.csv`` beside it); a sample too small for the method raises
+``ValueError`` with the reason. The policy levers are ``common.LEVERS``. The heavy libraries are
 imported by the submodules only.
 """

@@ -5,8 +5,10 @@ configuration is ``configs/config.yaml`` + the experiment ``experiments/analysis
 parameters and their ranges; ``--experiment`` picks another, ``--experiment none`` none) + the overrides, e.g.
 ``python -m sim.analyze survival n_scenarios=2000 'us.resolve={dist:uniform,low:0.1,high:0.9}'``.
 Outputs go to ``outputs/analysis/NAME/DATE/TIME`` (or ``--out DIR``): tables as parquet and markdown, a JSON
-of settings and configuration, figures as PNG and PDF. Diagnostics are printed as ``warning:`` lines (stderr)
-and written into the markdown tables and the figures; a sample too small for the method is refused (exit 2).
+of settings and configuration, figures as PNG and PDF, each with a caption line (preset, sample, seed, horizon,
+the analysis' settings) and its data as CSV beside it (``figures/NAME.csv``). Diagnostics are printed as
+``warning:`` lines (stderr) and written into the markdown tables and the figures; a sample too small for the
+method is refused (exit 2).
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ COMMON_EPILOG = (
     "overrides: Hydra overrides of the configuration, before or after the options, e.g. n_scenarios=2000 seed=7 "
     "horizon_days=365 'us.resolve={dist:uniform,low:0.1,high:0.9}' (a distribution makes a parameter uncertain)."
     "\n\noutputs: outputs/analysis/NAME/DATE/TIME (or --out): tables (parquet, and markdown with the warnings), "
-    "NAME.json (settings, configuration, warnings), figures/ (PNG, PDF). Warnings also go to stderr; a sample "
+    "NAME.json (settings, configuration, warnings), figures/ (PNG, PDF, each with a caption line, and the "
+    "data drawn as CSV beside it: figures/NAME.csv). Warnings also go to stderr; a sample "
     "too small for the method is refused (exit status 2).")
 
 # analysis -> (one line for the list of analyses, description of its --help)

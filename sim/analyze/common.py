@@ -1,15 +1,17 @@
 """Shared pieces of the analyses: levers and context, the uncertain parameters, their values, diagnostics, writing
-tables and figures."""
+tables and figures.
+
+Every figure of an analysis is finished by ``sim.plots.finish``, as the run and sweep figures are: a caption line
+saying what was run (``sim.plots.run_caption`` with the analysis' own sample and settings), the warnings in red,
+and the table it was drawn from attached; ``write_figures`` saves that table as ``NAME.csv`` beside
+``NAME.png`` and ``NAME.pdf``."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
-from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from sim import io
 from sim.config import Config
@@ -68,38 +70,15 @@ def write_table(out_dir: Path, name: str, table: pd.DataFrame, title: str = "", 
     io.atomic_write_bytes(out_dir / f"{name}.md", text.encode())
 
 
-WARNING_COLOR = "#b2182b"
-WARNING_SIZE = 8.0  # points
-
-
-def add_warnings(fig: Figure, warnings) -> Figure:
-    """Write the warnings in red at the foot of ``fig``, which grows by their height so that its axes keep their
-    size; a figure without warnings is returned unchanged."""
-    if not warnings:
-        return fig
-    chars = int(fig.get_figwidth() * 72 / (0.6 * WARNING_SIZE))  # characters a line holds (average glyph width)
-    lines = [line for w in warnings for line in textwrap.wrap(f"Warning: {w}", chars)]
-    foot = len(lines) * 1.3 * WARNING_SIZE / 72 + 0.1  # inches
-    old, height = fig.get_figheight(), fig.get_figheight() + foot
-    fig.set_figheight(height)
-    if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):
-        fig.get_layout_engine().set(rect=(0, foot / height, 1, 1 - foot / height))
-    else:  # a figure laid out by hand (ema-workbench's): lift every axes above the foot, at its old size
-        for ax in fig.axes:
-            box = ax.get_position()
-            ax.set_position([box.x0, (foot + box.y0 * old) / height, box.width, box.height * old / height])
-    fig.text(0.012, 0.05 / height, "\n".join(lines), fontsize=WARNING_SIZE, color=WARNING_COLOR, ha="left",
-             va="bottom", linespacing=1.15)
-    return fig
-
-
 def power_of_two_at_least(n: float) -> int:
     """The least power of 2 that is >= n (and >= 1)."""
     return 1 << max(0, int(np.ceil(np.log2(max(n, 1.0)))))
 
 
 def write_figures(out_dir: Path, figures: dict) -> None:
-    """Each figure as ``figures/NAME.png`` and ``figures/NAME.pdf``."""
+    """Each figure as ``figures/NAME.png`` and ``figures/NAME.pdf``, and the table it was drawn from as
+    ``figures/NAME.csv`` (``sim.plots.finish``); like every output of an analysis, none overwrites a file."""
     for name, fig in figures.items():
         for suffix in ("png", "pdf"):
             io.write_figure(out_dir / "figures" / f"{name}.{suffix}", fig)
+        io.write_figure_data(out_dir / "figures" / f"{name}.csv", fig)

@@ -46,15 +46,8 @@ with warnings.catch_warnings():  # ema-workbench warns about optional parallel b
     warnings.simplefilter("ignore")
     from ema_workbench.analysis import prim as ema_prim
 
-from sim import io  # noqa: E402
-from sim.analyze.common import (  # noqa: E402
-    LEVERS,
-    WARNING_COLOR,
-    add_warnings,
-    uncertain_keys,
-    write_figures,
-    write_table,
-)
+from sim import io, plots  # noqa: E402
+from sim.analyze.common import LEVERS, uncertain_keys, write_figures, write_table  # noqa: E402
 from sim.batch import run_batch  # noqa: E402
 from sim.config import Config  # noqa: E402
 
@@ -98,24 +91,32 @@ class PrimResult:
         lines.append(f"stopped: {s['stopped']}")
         return "\n".join(lines)
 
+    def caption(self) -> str:
+        """Caption line of the figures: preset, scenarios, seed, horizon, the outcome and its base rate, the
+        density threshold, and what was searched (all uncertain parameters, or the levers only)."""
+        s = self.settings
+        n_uncertain = len(s["parameters"]) + len(s["context"])
+        searched = (f"levers only: {len(s['parameters'])} of {n_uncertain} uncertain parameters searched"
+                    if s["levers"] else f"all {n_uncertain} uncertain parameters searched")
+        return plots.run_caption(self.config, s["n_scenarios"], details=[
+            f"outcome: collapse by the horizon (base rate {s['base_rate']:.3f})",
+            f"density threshold {s['threshold']:g}", searched, f"least box mass {s['mass_min']:g}"])
+
     def figures(self) -> dict[str, Figure]:
         """Per box: its peeling trajectory (coverage vs density, chosen box ringed), the peeling and pasting
         trajectory (mass, coverage, density, restricted dimensions by step), its limits and the pairs plot of
-        its restrictions; the trajectory of a box that fell short of the threshold, if the search ended so."""
+        its restrictions; the trajectory of a box that fell short of the threshold, if the search ended so. Each
+        with its caption line and its data (``sim.plots.figure_data``)."""
         out = {}
-        threshold = self.settings["threshold"]
+        threshold, caption = self.settings["threshold"], self.caption()
         for k, box in enumerate(self.boxes, start=1):
-            out[f"prim_box{k}_trajectory"] = trajectory_figure(box, f"PRIM box {k}", threshold)
-            plt.figure(figsize=(8, 4.5))  # ema-workbench draws the trajectory into pyplot's current figure
-            ppt = box.show_ppt()
-            ppt.axes[0].set_xlabel(f"box {k}: step of the peeling and pasting trajectory")
-            ppt.subplots_adjust(top=0.85)
-            out[f"prim_box{k}_ppt"] = ppt
-            out[f"prim_box{k}_limits"] = limits_figure(box, k, self.table.loc[k])
-            out[f"prim_box{k}_pairs"] = pairs_figure(box, k, self.table.loc[k])
+            out[f"prim_box{k}_trajectory"] = trajectory_figure(box, f"PRIM box {k}", threshold, caption=caption)
+            out[f"prim_box{k}_ppt"] = ppt_figure(box, k, caption)
+            out[f"prim_box{k}_limits"] = limits_figure(box, k, self.table.loc[k], caption)
+            out[f"prim_box{k}_pairs"] = pairs_figure(box, k, self.table.loc[k], caption, self.outcomes.index)
         if self.rejected is not None:
             out["prim_rejected_trajectory"] = trajectory_figure(self.rejected, "Next box (none reached the threshold)",
-                                                                threshold, selected=False)
+                                                                threshold, selected=False, caption=caption)
         return out
 
     def write(self, out_dir: Path) -> None:
@@ -297,23 +298,61 @@ def _resample(box, iterations: int, seed: int) -> pd.DataFrame:
         np.random.set_state(state)  # noqa: NPY002
 
 
-def trajectory_figure(box, title: str, threshold: float, selected: bool = True) -> Figure:
+def _trajectory_data(box, selected: bool) -> pd.DataFrame:
+    """A box's peeling trajectory, one row per step (ema-workbench's columns), ``selected`` marking the box chosen."""
+    t = box.peeling_trajectory.copy()
+    t["selected"] = (t.index == box._cur_box) if selected else False
+    return t
+
+
+def trajectory_figure(box, title: str, threshold: float, selected: bool = True, caption: str | None = None) -> Figure:
     """ema-workbench's coverage-density trade-off along the peeling trajectory, the threshold dashed and the
-    selected box ringed."""
+    selected box ringed; ``caption`` (what was run) at its foot. Its data (``sim.plots.figure_data``): the peeling
+    trajectory, one row per step, ``selected`` marking the ringed box."""
     with _quiet():
         fig = box.show_tradeoff()
     ax = fig.axes[0]
     ax.axhline(threshold, color="0.3", linestyle="--", linewidth=1, label=f"density threshold {threshold}")
     if selected:
-        ax.scatter([box.coverage], [box.density], s=160, facecolors="none", edgecolors=WARNING_COLOR,
+        ax.scatter([box.coverage], [box.density], s=160, facecolors="none", edgecolors=plots.WARNING_COLOR,
                    linewidths=1.5, label=f"selected: coverage {box.coverage:.2f}, density {box.density:.2f}")
     ax.legend(loc="lower left", fontsize="small")
     ax.set_title(f"{title}: peeling trajectory", fontsize="medium")
-    return fig
+    return plots.finish(fig, _trajectory_data(box, selected), caption=caption)
 
 
-def limits_figure(box, k: int, rows: pd.DataFrame) -> Figure:
-    """ema-workbench's box limits (quasi-p-values in brackets), the non-significant restrictions in red."""
+def ppt_figure(box, k: int, caption: str | None = None) -> Figure:
+    """ema-workbench's peeling and pasting trajectory (mean, mass, coverage, density, restricted dimensions by
+    step); ``caption`` (what was run) at its foot. Its data: the peeling trajectory, one row per step."""
+    plt.figure(figsize=(8, 4.5))  # ema-workbench draws the trajectory into pyplot's current figure
+    with _quiet():
+        fig = box.show_ppt()
+    fig.axes[0].set_xlabel(f"box {k}: step of the peeling and pasting trajectory")
+    fig.subplots_adjust(top=0.85)
+    return plots.finish(fig, _trajectory_data(box, True), caption=caption)
+
+
+def _limits_data(box, rows: pd.DataFrame) -> pd.DataFrame:
+    """Box k's restrictions as drawn: its limits (``values`` for a choice) within the sampled range (``range_*``),
+    with the quasi-p-values and the box's statistics; one row per restriction, most significant first."""
+    init = box.prim.box_init
+    data = rows.reset_index()
+    ranges = []
+    for parameter in data["parameter"]:
+        low, high = init[parameter].iloc[0], init[parameter].iloc[1]
+        categorical = isinstance(low, (set, frozenset))
+        ranges.append({"range_low": np.nan if categorical else float(low),
+                       "range_high": np.nan if categorical else float(high),
+                       "range_values": ", ".join(sorted(low)) if categorical else ""})
+    ranges = pd.DataFrame(ranges, index=data.index)
+    columns = ["parameter", "low", "high", "values", "range_low", "range_high", "range_values", "qp_low", "qp_high",
+               "quasi_p", "significant", "coverage", "density", "mass", "n"]
+    return pd.concat([data, ranges], axis=1)[columns]
+
+
+def limits_figure(box, k: int, rows: pd.DataFrame, caption: str | None = None) -> Figure:
+    """ema-workbench's box limits (quasi-p-values in brackets), the non-significant restrictions in red, the
+    warning about them and ``caption`` (what was run) at its foot. Its data: ``_limits_data``."""
     with _quiet():
         fig = box.inspect(style="graph")[0]
     fig.set_size_inches(9, 2.8 + 0.5 * box.res_dim)
@@ -321,15 +360,18 @@ def limits_figure(box, k: int, rows: pd.DataFrame) -> Figure:
     weak = rows.index[~rows["significant"]].tolist()
     for label in fig.axes[0].get_yticklabels():
         if label.get_text().split(" (")[0] in weak:
-            label.set_color(WARNING_COLOR)
+            label.set_color(plots.WARNING_COLOR)
     fig.suptitle(f"PRIM box {k}: limits within the sampled ranges (quasi-p-values in brackets"
                  + (f"; red: not significant at {SIGNIFICANCE})" if weak else ")"))
-    return add_warnings(fig, _weak_restrictions(k, rows))
+    return plots.finish(fig, _limits_data(box, rows), caption=caption, warnings=_weak_restrictions(k, rows))
 
 
-def pairs_figure(box, k: int, rows: pd.DataFrame) -> Figure:
+def pairs_figure(box, k: int, rows: pd.DataFrame, caption: str | None = None, scenarios=None) -> Figure:
     """ema-workbench's pairs plot of the box's most significant restrictions: scenarios (collapsed on top) and
-    the box limits (red); the diagonal shows each parameter's distribution function among held and collapsed."""
+    the box limits (red); the diagonal shows each parameter's distribution function among held and collapsed;
+    ``caption`` (what was run) at its foot. Its data: the scenarios drawn, one row each (``scenario``: its index
+    in ``scenarios``, default its position), the parameters shown, ``collapsed`` and ``in_box``; the box's limits
+    are the data of the limits figure."""
     dims = rows.index[:PAIRS_DIMS].tolist()
     with _quiet():
         grid = box.show_pairs_scatter(dims=dims, diag_kind=ema_prim.DiagKind.CDF, upper="none", lower="scatter")
@@ -345,9 +387,22 @@ def pairs_figure(box, k: int, rows: pd.DataFrame) -> Figure:
             text.set_text(name)
     fig = grid.figure
     chars = int(fig.get_figwidth() * 72 / (0.6 * 9))  # characters a 9-point line holds
-    fig.suptitle(textwrap.fill(f"PRIM box {k} (red) in its {len(dims)} most significant restrictions. Below the "
-                               "diagonal: the scenarios; on it: each parameter's cumulative distribution among "
-                               "scenarios that held and that collapsed", chars), fontsize=9)
+    title = textwrap.fill(f"PRIM box {k} (red) in its {len(dims)} most significant restrictions. Below the "
+                          "diagonal: the scenarios; on it: each parameter's cumulative distribution among "
+                          "scenarios that held and that collapsed", chars)
+    fig.suptitle(title, fontsize=9)
     width, height = fig.get_size_inches()  # margins in inches: wrapped title, category names, rotated ticks
-    fig.subplots_adjust(top=1 - 0.5 / height, left=1.0 / width, bottom=1.2 / height)
-    return fig
+    top = 0.2 + (title.count("\n") + 1) * 1.25 * 9 / 72
+    right = 1.0  # the right margin seaborn keeps for the legend
+    if legend is not None and len(dims) > 1:  # the legend into the empty upper triangle, off the diagonal
+        legend.set_loc("center")
+        legend.set_bbox_to_anchor((0.5, 0.5), transform=grid.axes[0, -1].transAxes)
+        right = 1 - 0.3 / width
+    fig.subplots_adjust(top=1 - top / height, left=1.0 / width, bottom=1.2 / height,
+                        **({"right": right} if right < 1 else {}))
+    drawn = np.asarray(box.yi_initial)
+    data = box.prim.x.iloc[drawn][dims].reset_index(drop=True)
+    data.insert(0, "scenario", drawn if scenarios is None else np.asarray(scenarios)[drawn])
+    data["collapsed"] = np.asarray(box.prim.y)[drawn].astype(bool)
+    data["in_box"] = np.isin(drawn, box.yi)
+    return plots.finish(fig, data, caption=caption)

@@ -39,9 +39,8 @@ from matplotlib.patches import Patch
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
 
-from sim import io
+from sim import io, plots
 from sim.analyze.common import (
-    add_warnings,
     power_of_two_at_least,
     uncertain_keys,
     values_from_unit,
@@ -79,8 +78,18 @@ class SobolResult:
         """Parameters by decreasing total index for one outcome."""
         return self.table.loc[outcome].sort_values("ST", ascending=False).index.tolist()
 
+    def caption(self) -> str:
+        """Caption line of the figures: preset, the Saltelli design (base points, points, replicates, runs), seed,
+        horizon, the uncertain parameters."""
+        s = self.settings
+        sample = (f"Sobol' design of {s['n_base']:,} base points: {s['design_points']:,} points × "
+                  f"{s['replicates']} replicates = {s['model_runs']:,} runs")
+        return plots.run_caption(self.config, sample=sample,
+                                 details=[f"{len(s['parameters'])} uncertain parameters"])
+
     def figures(self) -> dict[str, Figure]:
-        return {"sobol_indices": add_warnings(indices_figure(self.table), self.warnings)}
+        """The bar chart of the indices, with the caption line and the warnings at its foot."""
+        return {"sobol_indices": indices_figure(self.table, self.caption(), self.warnings)}
 
     def write(self, out_dir: Path) -> None:
         """``sobol.parquet``/``.md``, ``sobol_design.parquet``, ``sobol.json`` and the bar chart."""
@@ -209,8 +218,10 @@ def _indices(keys: list[str], y: np.ndarray, seed: int) -> dict:
                                  conf_level=CONF_LEVEL, seed=seed)
 
 
-def indices_figure(table: pd.DataFrame) -> Figure:
-    """Bars of first-order and total indices with their intervals, one panel per outcome."""
+def indices_figure(table: pd.DataFrame, caption: str | None = None, warnings=()) -> Figure:
+    """Bars of first-order and total indices with their intervals, one panel per outcome; ``caption`` (what was
+    run) and ``warnings`` at its foot. Its data (``sim.plots.figure_data``): ``table``, one row per outcome and
+    parameter (indices, intervals, noise share, rank)."""
     outcomes = list(dict.fromkeys(table.index.get_level_values("outcome")))
     order = table.loc[outcomes[0]].sort_values("ST").index.tolist()
     fig = Figure(figsize=(4.2 * len(outcomes), 0.35 * len(order) + 1.6), layout="constrained")
@@ -233,7 +244,7 @@ def indices_figure(table: pd.DataFrame) -> Figure:
     fig.legend(handles=handles, loc="outside upper center", ncols=3, fontsize="small",
                title=f"S1 first-order, ST total index; whiskers: {CONF_LEVEL:.0%} bootstrap interval",
                title_fontsize="small")
-    return fig
+    return plots.finish(fig, table.reset_index(), caption=caption, warnings=warnings)
 
 
 OUTSIDE_COLOR = "0.9"

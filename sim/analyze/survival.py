@@ -40,7 +40,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FormatStrFormatter, NullFormatter
 
 from sim import io, plots
-from sim.analyze.common import LEVERS, add_warnings, uncertain_keys, unit_of, write_figures, write_table
+from sim.analyze.common import LEVERS, uncertain_keys, unit_of, write_figures, write_table
 from sim.batch import run_batch
 from sim.config import Config
 
@@ -65,11 +65,25 @@ class SurvivalResult:
     time_split: pd.DataFrame | None = None
     warnings: list[str] = field(default_factory=list)  # few collapses per covariate, failed PH tests
 
+    def caption(self, cox: bool = True) -> str:
+        """Caption line of the figures: preset, scenarios, seed, horizon, the uncertain parameters and the
+        collapses; ``cox``: with the Cox model's strata and penalty, where set."""
+        s = self.settings
+        details = [f"{len(s['parameters'])} uncertain parameters (Latin hypercube)", f"{s['collapses']:,} collapses"]
+        if cox and s["strata"]:
+            details.append(f"Cox model stratified on {', '.join(s['strata'])}")
+        if cox and s["penalizer"]:
+            details.append(f"Cox ridge penalty {s['penalizer']:g}")
+        return plots.run_caption(self.config, s["n_scenarios"], details=details)
+
     def figures(self) -> dict[str, Figure]:
-        out = {"kaplan_meier": kaplan_meier_figure(self.outcomes, self.kaplan_meier, self.config),
-               "hazard_ratios": add_warnings(hazard_ratio_figure(self.cox), self.warnings)}
+        """Kaplan-Meier curves per condition, the hazard ratios (the warnings at their foot) and, where
+        proportional hazards fail, the ratios by period; each with its caption line."""
+        out = {"kaplan_meier": kaplan_meier_figure(self.outcomes, self.kaplan_meier, self.config,
+                                                   self.caption(cox=False)),
+               "hazard_ratios": hazard_ratio_figure(self.cox, self.caption(), self.warnings)}
         if self.time_split is not None:
-            out["hazard_ratios_by_period"] = time_split_figure(self.time_split)
+            out["hazard_ratios_by_period"] = time_split_figure(self.time_split, self.caption())
         return out
 
     def write(self, out_dir: Path) -> None:
@@ -282,14 +296,18 @@ def _km_curve(kmf: KaplanMeierFitter, horizon_days: int) -> pd.DataFrame:
                          "low": band.iloc[:, 0].to_numpy(), "high": band.iloc[:, 1].to_numpy()})
 
 
-def kaplan_meier_figure(outcomes: pd.DataFrame, table: pd.DataFrame, config: Config) -> Figure:
-    """Kaplan-Meier curves with 95% bands, one panel per parameter, one curve per condition."""
+def kaplan_meier_figure(outcomes: pd.DataFrame, table: pd.DataFrame, config: Config,
+                        caption: str | None = None) -> Figure:
+    """Kaplan-Meier curves with 95% bands, one panel per parameter, one curve per condition; ``caption`` (what was
+    run) at its foot. Its data (``sim.plots.figure_data``): one row per parameter, condition and day 0..horizon
+    (survival and its 95% interval, the panel's log-rank p)."""
     keys = list(dict.fromkeys(table.index.get_level_values("parameter")))
     ncols = min(3, len(keys))
     nrows = math.ceil(len(keys) / ncols)
     fig = Figure(figsize=(4.6 * ncols, 3.4 * nrows), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False, sharey=True)
     durations, events = outcomes["end_day"].to_numpy(float), outcomes["collapsed"].to_numpy(bool)
+    data = []
     for ax, key in zip(axes.flat, keys, strict=False):
         groups = conditions(config, outcomes, key)
         curves = {}
@@ -298,6 +316,8 @@ def kaplan_meier_figure(outcomes: pd.DataFrame, table: pd.DataFrame, config: Con
             curves[label] = _km_curve(KaplanMeierFitter().fit(durations[mask], events[mask]), config.horizon_days)
         plots.draw_survival(ax, curves)
         p = table.loc[key, "logrank_p"].iloc[0]
+        data.append(plots.survival_data(curves).assign(logrank_p=p))
+        data[-1].insert(0, "parameter", key)
         ax.set_title(f"{key} (log-rank p={p:.2g})", fontsize="medium")
         ax.set_xlabel(plots.DAYS_LABEL)
         ax.set_xlim(0, config.horizon_days)
@@ -306,7 +326,9 @@ def kaplan_meier_figure(outcomes: pd.DataFrame, table: pd.DataFrame, config: Con
         ax.set_visible(False)
     for row in axes:
         row[0].set_ylabel("share still holding")
-    return fig
+    note = ("Step lines: Kaplan-Meier estimate of the share of scenarios still holding, per condition (value of a "
+            "choice, tercile of a number); shaded: its 95% interval; log-rank p: do the conditions differ.")
+    return plots.finish(fig, pd.concat(data, ignore_index=True), note, caption)
 
 
 def _log_axis(ax, low: float, high: float) -> None:
@@ -325,9 +347,11 @@ def _per(per: str) -> str:
     return per if per.startswith("vs ") else f"per {per}"
 
 
-def hazard_ratio_figure(cox: pd.DataFrame) -> Figure:
+def hazard_ratio_figure(cox: pd.DataFrame, caption: str | None = None, warnings=()) -> Figure:
     """Forest plot: hazard ratio of collapse per covariate (per its step) with the 95% interval, log scale; hollow
-    where the proportional-hazards test fails."""
+    where the proportional-hazards test fails; ``caption`` (what was run) and ``warnings`` at its foot. Its data
+    (``sim.plots.figure_data``): ``cox``, one row per covariate, top to bottom (ratio, interval, p, the
+    proportional-hazards test's statistic and p)."""
     t = cox.iloc[::-1]
     fig = Figure(figsize=(8, 0.38 * len(t) + 1.8), layout="constrained")
     ax = fig.subplots()
@@ -348,12 +372,13 @@ def hazard_ratio_figure(cox: pd.DataFrame) -> Figure:
                       label=f"proportional-hazards test fails (p < {PH_ALPHA}): an average over time")]
     fig.legend(handles=handles, loc="outside upper center", ncols=3, fontsize="small")
     ax.set_title("Hazard ratios of collapse", fontsize="medium")
-    return fig
+    return plots.finish(fig, cox.reset_index(), caption=caption, warnings=warnings)
 
 
-def time_split_figure(split: pd.DataFrame) -> Figure:
+def time_split_figure(split: pd.DataFrame, caption: str | None = None) -> Figure:
     """Forest plot of the time-split model: the hazard ratio of each covariate whose proportional-hazards test
-    fails, per period, with its 95% interval (log scale)."""
+    fails, per period, with its 95% interval (log scale); ``caption`` (what was run) at its foot. Its data
+    (``sim.plots.figure_data``): one row per covariate and period drawn, top to bottom."""
     t = split[split.index.get_level_values("period") != "all days"]
     names = list(dict.fromkeys(t.index.get_level_values("covariate")))
     periods = list(dict.fromkeys(t.index.get_level_values("period")))
@@ -374,4 +399,4 @@ def time_split_figure(split: pd.DataFrame) -> Figure:
     ax.set_title("Hazard ratios of collapse by period, where proportional hazards fail", fontsize="medium")
     ax.set_xlabel("hazard ratio with 95% interval (log scale; below 1: collapse less likely)")
     ax.legend(fontsize="small", loc="best", title="period (terciles of the collapse days)", title_fontsize="small")
-    return fig
+    return plots.finish(fig, t.reset_index(), caption=caption)
