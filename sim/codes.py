@@ -7,6 +7,7 @@ Every table of names (``names()``) is derived from the enum, so a code and its n
 from __future__ import annotations
 
 from enum import IntEnum
+from types import SimpleNamespace
 
 
 class _Named(IntEnum):
@@ -74,3 +75,14 @@ class MonitoringRegime(_Named):
     NONE = 0
     OBSERVERS = 1
     US_LED = 2
+
+
+def plain(kind: type[_Named]) -> SimpleNamespace:
+    """The codes of ``kind`` as plain ints by member name (``plain(Action).PROBE == 2``), for array arithmetic in
+    the engine: numpy looks up several special attributes on an IntEnum operand, each a slow miss under Python
+    3.11's Enum (about a microsecond a use), and the engine compares arrays with codes some 60 times a day."""
+    return SimpleNamespace(**{m.name: int(m) for m in kind})
+
+
+ACTION, LEVEL, FAILURE, RULE, REGIME = (plain(kind) for kind in (Action, Level, FailureMode, DecisionRule,
+                                                                 MonitoringRegime))

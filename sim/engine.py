@@ -31,12 +31,13 @@ call these same phase functions on a one-scenario state.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import copy
+from dataclasses import dataclass
 
 import numpy as np
 
 from sim import rules as R
-from sim.codes import Action, Level
+from sim.codes import ACTION, LEVEL
 from sim.rng import Streams
 from sim.state import Params, State, Today, refresh_coalition
 
@@ -321,7 +322,7 @@ def phase_russia(s: State, p: Params, rng: Streams, t: Today) -> None:
         clash_risk_cost=t.p_hit * ru.tripwire_belief * co.tripwire_automaticity * ru.clash_cost)
     t.probs = R.logit_probabilities(utilities, ru.tactical_precision)
     daily = R.sample_choice(t.probs, rng.uniform("russia_action", day))
-    t.action = np.where(offensive, Action.OFFENSIVE, daily)
+    t.action = np.where(offensive, ACTION.OFFENSIVE, daily)
 
 
 def phase_monitoring(s: State, p: Params, rng: Streams, t: Today) -> None:
@@ -341,8 +342,8 @@ def phase_guarantors(s: State, p: Params, rng: Streams, t: Today) -> None:
     """4. Tripwire fire and the contained clash, the US backstop, and coalition decisions under the decision rule."""
     day, action, ru, co, us = t.day, t.action, p.russia, p.coalition, p.us
     n = len(s.scenario)
-    triggered = t.attributed & (action >= Action.PROBE)
-    t.hit = R.attack_meets_troops(action, rng.uniform_where("tripwire", day, action >= Action.PROBE), t.p_hit,
+    triggered = t.attributed & (action >= ACTION.PROBE)
+    t.hit = R.attack_meets_troops(action, rng.uniform_where("tripwire", day, action >= ACTION.PROBE), t.p_hit,
                                   t.p_meet_offensive)
     t.fired_back = R.troops_fire_back(t.hit, rng.uniform_where("fire_back", day, t.hit), co.tripwire_automaticity)
     t.us_acted = R.us_acts(triggered, us_true_act_probability(s, p, t.hit), rng.uniform_where("us_act", day, triggered))
@@ -350,7 +351,7 @@ def phase_guarantors(s: State, p: Params, rng: Streams, t: Today) -> None:
     # A contained clash: Russia escalates into war if war is worth more than backing down, with the coalition
     # already fighting and the US more surely in (coordination); or the clash escalates inadvertently.
     t.escalated = np.zeros(n, dtype=bool)
-    rows = np.flatnonzero(t.fired_back & (action == Action.PROBE))
+    rows = np.flatnonzero(t.fired_back & (action == ACTION.PROBE))
     if rows.size:
         view = assess_offensive(s, p, rows, day, np.ones(rows.size))
         gap = view.utility - view.waiting + ru.backdown_cost[rows]
@@ -392,7 +393,7 @@ def phase_combat(s: State, p: Params, rng: Streams, t: Today) -> None:
     """5. Lanchester square-law engagement of a probe or an offensive; ground changes hands; responses retake it."""
     n = len(s.scenario)
     t.ground_km2, t.ru_losses_k, t.ua_losses_k = np.zeros(n), np.zeros(n), np.zeros(n)
-    rows = np.flatnonzero(t.action >= Action.PROBE)  # fighting is rare: compute it only where it happens
+    rows = np.flatnonzero(t.action >= ACTION.PROBE)  # fighting is rare: compute it only where it happens
     if rows.size:
         ru, ua, co = p.russia, p.ukraine, p.coalition
         action = t.action[rows]
@@ -412,7 +413,7 @@ def phase_combat(s: State, p: Params, rng: Streams, t: Today) -> None:
         t.ua_losses_k[rows] = R.ukraine_losses_k(blue, blue_after, ua_k)
     # Responses to probes: the US's the same day retakes the ground at once; a coalition decision after its delay
     # retakes what has not consolidated.
-    probe = t.action == Action.PROBE
+    probe = t.action == ACTION.PROBE
     us_retaken = np.where(probe & t.us_acted, t.ground_km2, 0.0)
     s.probe_ground_km2 = np.where(t.co_started, t.ground_km2 - us_retaken, s.probe_ground_km2)
     s.probe_day = np.where(t.co_started, t.day, s.probe_day)
@@ -470,7 +471,7 @@ def phase_slow(s: State, p: Params, rng: Streams, t: Today) -> None:
                                 R.standard_normal(rng.uniform("russia_shock", day)))
     s.violence = R.ewma_update(s.violence, s.violence_persistence, t.level)
     s.fighting = R.ewma_update(s.fighting, s.fighting_persistence,
-                               t.level >= Level.PROBE)
+                               t.level >= LEVEL.PROBE)
     t.investment_bn_per_day = R.investment_flow(security(s, p), p.reconstruction.max_bn_per_day,
                                                 p.reconstruction.elasticity)
     s.investment_total_bn = s.investment_total_bn + t.investment_bn_per_day
@@ -510,9 +511,9 @@ def phase_status(s: State, p: Params, rng: Streams, t: Today) -> None:
     higher = level > s.max_level
     s.max_level = np.where(higher, level, s.max_level)
     s.max_level_day = np.where(higher, day, s.max_level_day)
-    s.violations = s.violations + (action >= Action.INCIDENTS)
-    s.incidents = s.incidents + (action == Action.INCIDENTS)
-    probe = action == Action.PROBE
+    s.violations = s.violations + (action >= ACTION.INCIDENTS)
+    s.incidents = s.incidents + (action == ACTION.INCIDENTS)
+    probe = action == ACTION.PROBE
     s.probes = s.probes + probe
     s.first_probe_day = np.where(probe & (s.first_probe_day < 0), day, s.first_probe_day)
     s.detected = s.detected + t.detected
@@ -520,7 +521,7 @@ def phase_status(s: State, p: Params, rng: Streams, t: Today) -> None:
     s.answered = s.answered + (t.us_acted | t.co_responded)
     s.retaliations = s.retaliations + t.retaliated
     s.us_probe_answers = s.us_probe_answers + (t.us_acted & probe)
-    s.us_fought_war = s.us_fought_war | (t.us_acted & (level >= Level.WAR))
+    s.us_fought_war = s.us_fought_war | (t.us_acted & (level >= LEVEL.WAR))
     s.us_nonresponses = s.us_nonresponses + t.us_failed
     s.co_responses = s.co_responses + t.co_responded
     s.co_nonresponses = s.co_nonresponses + (t.co_decided & ~t.co_responded)
@@ -537,10 +538,16 @@ PHASES = (phase_russia, phase_monitoring, phase_ukraine, phase_guarantors, phase
           phase_slow, phase_status)
 
 
+# The streams every scenario draws every day, drawn together at the start of a step (``Streams.prefetch``: the
+# same numbers, fewer calls); the Mesa driver draws them one by one.
+DAILY_STREAMS = ("russia_action", "detect", "attribute", "retaliate", "russia_shock", "us_attention")
+
+
 def step(state: State, p: Params, rng: Streams, day: int) -> tuple[State, Today]:
     """Advance every scenario of ``state`` by one day; returns the new state and the day's results."""
-    s = replace(state)
+    s = copy.copy(state)  # a shallow copy: phases rebind fields, never write into the input's arrays
     today = Today(day=day)
+    rng.prefetch(DAILY_STREAMS, day)
     for phase in PHASES:
         phase(s, p, rng, today)
     return s, today

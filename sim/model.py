@@ -19,8 +19,8 @@ not used by any rule.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
-from dataclasses import replace
 from functools import lru_cache
 
 import mesa
@@ -138,7 +138,7 @@ class CeasefireModel(mesa.Model):
         if self.finished:
             self.running = False
             return
-        before = replace(self.state)  # phases rebind fields, so this keeps the morning's arrays
+        before = copy.copy(self.state)  # phases rebind fields, so this keeps the morning's arrays
         today = Today(day=self.day + 1)
         for phase, actor in self._actors:
             actor.act(phase, today)

@@ -55,6 +55,8 @@ class Streams:
     seed: int
     scenarios: np.ndarray  # (N,) int64 global scenario indices
     _scen_keys: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _stacked: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict, repr=False)
+    _block: tuple[int, dict[str, np.ndarray]] = field(default=(-1, {}), repr=False)
 
     def _scenario_key(self, name: str) -> np.ndarray:
         keys = self._scen_keys.get(name)
@@ -64,8 +66,20 @@ class Streams:
             self._scen_keys[name] = keys
         return keys
 
+    def prefetch(self, names: tuple[str, ...], step: int) -> None:
+        """Draw streams ``names`` at ``step`` for every scenario in one pass (the same numbers ``uniform`` gives,
+        which then returns them): a day's full draws at once spare a small batch most of their per-call cost."""
+        keys = self._stacked.get(names)
+        if keys is None:
+            keys = self._stacked[names] = np.stack([self._scenario_key(name) for name in names])
+        with np.errstate(over="ignore"):
+            block = to_unit(mix64(keys + np.uint64(step) * _M2))
+        self._block = (step, dict(zip(names, block, strict=True)))
+
     def uniform(self, name: str, step: int, slots: int | None = None, rows: np.ndarray | None = None):
         """Uniform [0, 1) draws of stream ``name`` at ``step``: (N,), or (len(rows), slots) per member slot."""
+        if slots is None and rows is None and self._block[0] == step and name in self._block[1]:
+            return self._block[1][name]
         keys = self._scenario_key(name)
         if rows is not None:
             keys = keys[rows]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from sim.codes import Action, DecisionRule, FailureMode, Level, MonitoringRegime
+from sim.codes import ACTION, FAILURE, LEVEL, REGIME, RULE
 
 # ---------------------------------------------------------------------------------------------- constants
 # Detection and attribution by monitoring regime: rows none, observers, us_led; columns
@@ -293,9 +293,9 @@ def monitoring_rates(regime, access, us_attention):
     Detection scales with monitors' access; US-led ISR also with US attention (half of it fixed).
     """
     table = np.take(MONITORING_TABLE, regime, axis=0)  # faster than fancy indexing of rows
-    isr = np.where(regime == MonitoringRegime.US_LED, 0.5 + 0.5 * us_attention, 1.0)
+    isr = np.where(regime == REGIME.US_LED, 0.5 + 0.5 * us_attention, 1.0)
     scale = access * isr
-    return table[:, 0] * scale, table[:, 1] * scale, table[:, 2] * np.where(regime == MonitoringRegime.NONE, 0.0, 1.0)
+    return table[:, 0] * scale, table[:, 1] * scale, table[:, 2] * np.where(regime == REGIME.NONE, 0.0, 1.0)
 
 
 def warning_factor(regime, access):
@@ -305,9 +305,9 @@ def warning_factor(regime, access):
 
 def monitor(action, det_incident, det_probe, attribution, u_detect, u_attribute):
     """Detected and attributed violations (N,) bool each. An offensive is always both."""
-    p_detect = np.where(action == Action.INCIDENTS, det_incident, np.where(action == Action.PROBE, det_probe, 0.0))
-    offensive = action >= Action.OFFENSIVE
-    detected = offensive | ((action >= Action.INCIDENTS) & (u_detect < p_detect))
+    p_detect = np.where(action == ACTION.INCIDENTS, det_incident, np.where(action == ACTION.PROBE, det_probe, 0.0))
+    offensive = action >= ACTION.OFFENSIVE
+    detected = offensive | ((action >= ACTION.INCIDENTS) & (u_detect < p_detect))
     attributed = offensive | (detected & (u_attribute < attribution))
     return detected, attributed
 
@@ -315,7 +315,7 @@ def monitor(action, det_incident, det_probe, attribution, u_detect, u_attribute)
 # -------------------------------------------------------------------------------------- phase 3: Ukraine
 def ukraine_retaliates(action, posture, u):
     """Ukraine returns fire after incidents or a probe with probability ``posture``; (N,) bool."""
-    return (action >= Action.INCIDENTS) & (action <= Action.PROBE) & (u < posture)
+    return (action >= ACTION.INCIDENTS) & (action <= ACTION.PROBE) & (u < posture)
 
 
 def tension_update(tension, action, retaliated, persistence, retaliation_tension):
@@ -338,7 +338,7 @@ def offensive_meets_troops_probability(coverage):
 def attack_meets_troops(action, u, p_hit, p_meet_offensive):
     """A Russian attack met coalition troops (N,) bool: a probe with probability ``p_hit``, an offensive with
     ``p_meet_offensive``."""
-    return u < np.where(action == Action.PROBE, p_hit, np.where(action == Action.OFFENSIVE, p_meet_offensive, 0.0))
+    return u < np.where(action == ACTION.PROBE, p_hit, np.where(action == ACTION.OFFENSIVE, p_meet_offensive, 0.0))
 
 
 def troops_fire_back(hit, u, automaticity):
@@ -348,7 +348,7 @@ def troops_fire_back(hit, u, automaticity):
 
 def coalition_decision_starts(triggered, action, pending_day, coalition_members):
     """A probe attributed to Russia puts a coalition decision in motion (one at a time, members left); (N,) bool."""
-    return triggered & (action == Action.PROBE) & (pending_day < 0) & (coalition_members > 0)
+    return triggered & (action == ACTION.PROBE) & (pending_day < 0) & (coalition_members > 0)
 
 
 def member_act_probability(member_resolve, binding, support, hit, automaticity, us_acted, coordination):
@@ -382,9 +382,6 @@ def _col(x):
     return x[:, None] if x.ndim == 1 else x
 
 
-_MAJORITY, _UNANIMITY = int(DecisionRule.MAJORITY), int(DecisionRule.UNANIMITY)  # plain ints: faster comparisons
-
-
 def coalition_response_probability(resolve, binding, support, active_members, rule, correlation, veto_propensity,
                                    hit, automaticity, us_acted, coordination):
     """Probability that the coalition responds, as a model of its decision that Russia can evaluate (k, G) for
@@ -398,7 +395,7 @@ def coalition_response_probability(resolve, binding, support, active_members, ru
     respond = np.array(p, dtype=np.float64)  # the lead nation decides by its own willingness
     rule = np.asarray(rule)
     # The collective rules only on the rows that use them (most runs have one rule): the same value per element.
-    for code in (_MAJORITY, _UNANIMITY):
+    for code in (RULE.MAJORITY, RULE.UNANIMITY):
         rows = np.flatnonzero(rule == code)
         if rows.size:
             respond[rows] = _collective_response(code, p[rows], _col(correlation)[rows], _col(active_members)[rows],
@@ -410,7 +407,7 @@ def _collective_response(rule, p, rho, n, veto):
     """The correlated-willingness mixture integrated exactly under a majority or unanimity ``rule``: given the
     common shock (below p with probability p) each of the ``n`` members is willing with q_high, else q_low."""
     q_high, q_low = rho + (1.0 - rho) * p, (1.0 - rho) * p
-    if rule == _MAJORITY:  # more than half of the active members willing: P(X > floor(n / 2))
+    if rule == RULE.MAJORITY:  # more than half of the active members willing: P(X > floor(n / 2))
         half = np.floor(n / 2.0)
         return p * special.bdtrc(half, n, q_high) + (1.0 - p) * special.bdtrc(half, n, q_low)
     # The exponent as floats of p's shape: numpy's power takes another code path (rounding differently) for an
@@ -441,15 +438,15 @@ def coalition_decision(rule, willing, active, u_veto, veto_propensity):
     majority = 2 * willing.sum(axis=1) > n_active
     blocks = active & ~willing & (u_veto < veto_propensity[:, None])
     unanimous = (n_active > 0) & ~blocks.any(axis=1)
-    responds = np.select([rule == DecisionRule.LEAD_NATION, rule == DecisionRule.MAJORITY], [lead_willing, majority],
+    responds = np.select([rule == RULE.LEAD_NATION, rule == RULE.MAJORITY], [lead_willing, majority],
                          unanimous)
-    joins = np.where((rule == DecisionRule.UNANIMITY)[:, None], active, willing)
+    joins = np.where((rule == RULE.UNANIMITY)[:, None], active, willing)
     return responds, responds[:, None] & joins
 
 
 def decision_delay(rule, lead_days, majority_days, unanimity_days):
     """Days from trigger to the coalition's decision under each scenario's rule; (N,) int."""
-    return np.select([rule == DecisionRule.LEAD_NATION, rule == DecisionRule.MAJORITY], [lead_days, majority_days],
+    return np.select([rule == RULE.LEAD_NATION, rule == RULE.MAJORITY], [lead_days, majority_days],
                      unanimity_days)
 
 
@@ -458,7 +455,7 @@ def engagement_forces(action, ru_strength_k, probe_share, offensive_share, ua_st
                       front_share, fired_back, quality, forward_k):
     """Forces in an engagement (thousand troops; (k,) each): Russia's (red), Ukraine's, and the defenders' total
     (blue): Ukraine plus coalition troops that fired back, of which a probe meets one sector (PROBE_SECTOR_SHARE)."""
-    probe = action == Action.PROBE
+    probe = action == ACTION.PROBE
     red = np.where(probe, probe_share, offensive_share) * ru_strength_k
     ua = np.where(probe, local_share, front_share) * ua_strength_k
     blue = ua + fired_back * quality * forward_k * np.where(probe, PROBE_SECTOR_SHARE, 1.0)
@@ -467,12 +464,12 @@ def engagement_forces(action, ru_strength_k, probe_share, offensive_share, ua_st
 
 def defender_attrition_rate(attrition_rate, action, us_acted, us_capability):
     """Defenders' Lanchester rate: US engagement on an offensive multiplies it (air power, intelligence); (k,)."""
-    return attrition_rate * np.where((action == Action.OFFENSIVE) & us_acted, us_capability, 1.0)
+    return attrition_rate * np.where((action == ACTION.OFFENSIVE) & us_acted, us_capability, 1.0)
 
 
 def engagement_geometry_km(action, probe_frontage, offensive_frontage, probe_advance, offensive_advance):
     """Frontage and full advance (km; (k,) each) of a probe or an offensive."""
-    probe = action == Action.PROBE
+    probe = action == ACTION.PROBE
     return np.where(probe, probe_frontage, offensive_frontage), np.where(probe, probe_advance, offensive_advance)
 
 
@@ -515,7 +512,7 @@ def sanctions_update(sanctions, decay_per_day, attributed, action, snapback):
     (SNAPBACK_SHARE of ``snapback``), and returns to full pressure on an offensive; (N,)."""
     snap = attributed * SNAPBACK_SHARE[action] * snapback
     updated = sanctions * (1.0 - decay_per_day) + snap
-    return np.where(action == Action.OFFENSIVE, 1.0, np.minimum(updated, 1.0))
+    return np.where(action == ACTION.OFFENSIVE, 1.0, np.minimum(updated, 1.0))
 
 
 def strength_update(strength_k, losses_k, gain_k):
@@ -629,18 +626,18 @@ def attention_update(attention, mean, reversion, volatility, u):
 def escalation_level(action, clash, escalated):
     """Today's rung of the ladder (codes.Level): war after an offensive or an escalated clash, a contained clash
     when attacked guarantor troops fought, else Russia's daily action."""
-    return np.where((action == Action.OFFENSIVE) | escalated, Level.WAR, np.where(clash, Level.CLASH, action))
+    return np.where((action == ACTION.OFFENSIVE) | escalated, LEVEL.WAR, np.where(clash, LEVEL.CLASH, action))
 
 
 def collapse_today(level, collapse_level, fighting, spiral_share):
     """The ceasefire collapses today (N,) bool: war (or a rung at or above ``collapse_level``), or a spiral: the
     recent share of fighting days has reached ``spiral_share``."""
-    return (level >= collapse_level) | (level >= Level.WAR) | (fighting >= spiral_share)
+    return (level >= collapse_level) | (level >= LEVEL.WAR) | (fighting >= spiral_share)
 
 
 def failure_mode(action, escalated, level, collapse_level):
     """How a collapse came about: a deliberate offensive, a clash that escalated (or, with collapse_level at the
     clash rung, any clash), else a spiral of sustained fighting; (N,) codes.FailureMode."""
-    clash = escalated | ((level == Level.CLASH) & (level >= collapse_level))
-    return np.where(action == Action.OFFENSIVE, FailureMode.OFFENSIVE,
-                    np.where(clash, FailureMode.CLASH, FailureMode.SPIRAL))
+    clash = escalated | ((level == LEVEL.CLASH) & (level >= collapse_level))
+    return np.where(action == ACTION.OFFENSIVE, FAILURE.OFFENSIVE,
+                    np.where(clash, FAILURE.CLASH, FAILURE.SPIRAL))

@@ -8,7 +8,7 @@ import pytest
 
 import sim
 from sim import engine
-from sim.codes import Action, DecisionRule, FailureMode, Level, MonitoringRegime
+from sim.codes import ACTION, FAILURE, LEVEL, REGIME, RULE, Action, DecisionRule, FailureMode, Level, MonitoringRegime
 from sim.design import build_params
 from sim.parameters import DECISION_RULES, MONITORING_REGIMES, PARAMS
 from sim.rng import Streams
@@ -27,6 +27,24 @@ def test_codes_are_pinned_to_names():
     # Russia's daily actions are the first rungs of the ladder; an offensive is war.
     assert all(int(a) == int(Level[a.name]) for a in Action if a.name in Level.__members__)
     assert Level.WAR > Level.CLASH > Level.PROBE
+
+
+def test_plain_int_codes_are_the_enums():
+    """The engine compares arrays with plain-int copies of the codes (faster under Python 3.11): the same codes."""
+    for plain, kind in ((ACTION, Action), (LEVEL, Level), (FAILURE, FailureMode), (RULE, DecisionRule),
+                        (REGIME, MonitoringRegime)):
+        assert vars(plain) == {m.name: int(m) for m in kind}
+        assert all(type(v) is int for v in vars(plain).values())
+
+
+def test_the_daily_block_of_draws_is_the_draws_one_by_one():
+    """Streams.prefetch draws a day's streams together; uniform then returns exactly what it computes alone."""
+    rows = np.arange(5, 505)
+    together, alone = Streams(7, rows), Streams(7, rows)
+    together.prefetch(engine.DAILY_STREAMS, 12)
+    for name in engine.DAILY_STREAMS:
+        np.testing.assert_array_equal(together.uniform(name, 12), alone.uniform(name, 12))
+        np.testing.assert_array_equal(together.uniform(name, 13), alone.uniform(name, 13))  # another day: drawn
 
 
 def test_parameter_choices_come_from_the_enums():
