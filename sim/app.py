@@ -24,6 +24,7 @@ import csv
 import io
 import logging
 import math
+import os
 import secrets
 import threading
 import time
@@ -62,6 +63,19 @@ SHOWN_WAIT_S = 5.0  # Play waits at most this long for the page to show a step b
 SEED_LOW, SEED_HIGH = RUN_SETTINGS["seed"][1:3]
 NEW_SEED_HIGH = 99_999  # "another scenario" draws a seed a class can read out and type
 POOL = BatchPool()
+PROGRESS_EVERY_S = 0.25  # the batch's progress bar moves this often: each move redraws the panel, CPU the batch needs
+CHART_NICENESS = 10  # how much lower than the batch workers a chart-drawing thread runs (Linux niceness, added)
+
+
+def _yield_to_batches() -> None:
+    """Run the calling thread (a chart drawing) at a lower priority than the batch workers: while a session plays,
+    its charts would otherwise take the CPU a batch needs (on Linux a thread has its own niceness; elsewhere, and
+    where the system refuses, nothing changes)."""
+    try:
+        thread = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, thread, os.getpriority(os.PRIO_PROCESS, thread) + CHART_NICENESS)
+    except (AttributeError, OSError):
+        pass
 
 
 @dataclass(frozen=True)
@@ -327,7 +341,7 @@ def run_scenarios(settings: Settings, number: int = 1, on_progress=None) -> Batc
     """Run ``BATCH_SCENARIOS`` scenarios of the settings with the batch engine, in the worker processes."""
     config = build_config(settings)
     started = time.perf_counter()
-    result = POOL.run(config, on_progress)
+    result = POOL.run(config, on_progress, every_s=PROGRESS_EVERY_S)
     seconds = time.perf_counter() - started
     estimate = result.summary()["collapse_probability"]
     return BatchView(number, settings, len(result.outcomes), config.horizon_days, float(estimate["estimate"]),
@@ -633,8 +647,20 @@ def Board(language: str, board: tuple[BatchView, ...], shown: frozenset, set_sho
 
 
 @solara.component
-def BatchPanel(language: str, settings: Settings, board: tuple[BatchView, ...], running: bool, progress: float,
-               error: str | None, shown: frozenset, set_shown, run_batch, clear, guard):
+def BatchProgress(language: str, progress: solara.Reactive, bar: bool = False):
+    """The running batch's progress, as words (or, with ``bar``, the bar under them): the only parts of the page
+    that read ``progress`` (share of days done), so that its moves redraw them alone, not the page (whose redrawing
+    takes CPU the batch's workers need)."""
+    if bar:
+        solara.ProgressLinear(value=100 * progress.value)
+    else:
+        solara.Text(text(language, "batch.running", percent=percent(language, progress.value, 0)),
+                    classes=["cf-batch-running"])
+
+
+@solara.component
+def BatchPanel(language: str, settings: Settings, board: tuple[BatchView, ...], running: bool,
+               progress: solara.Reactive, error: str | None, shown: frozenset, set_shown, run_batch, clear, guard):
     """The "run 1,000 scenarios" panel: its latest result (kept through Step, Play, collapse and Reset), the
     overlaid curves of the ticked runs and the board."""
     latest = board[-1] if board else None
@@ -646,12 +672,11 @@ def BatchPanel(language: str, settings: Settings, board: tuple[BatchView, ...], 
             solara.Button(text(language, "batch.run"), on_click=guard(run_batch), disabled=running, color="primary",
                           classes=["cf-run-batch"])
             if running:
-                solara.Text(text(language, "batch.running", percent=percent(language, progress, 0)),
-                            classes=["cf-batch-running"])
+                BatchProgress(language, progress)
             else:
                 solara.Text(text(language, "batch.explain"), classes=["cf-note"])
         if running:
-            solara.ProgressLinear(value=100 * progress)
+            BatchProgress(language, progress, bar=True)
         if error:
             solara.Error(text(language, "error", error=error), classes=["cf-batch-error"], dense=True)
         if latest is not None:
@@ -778,6 +803,7 @@ def Page():
     on_scenario = view.value == "scenario"
     current_settings = settings.value
     def draw_charts(cancel: threading.Event):
+        _yield_to_batches()  # a thread of its own (solara starts one per drawing): only it is lowered
         images = chart_images(snap, current_settings, lang, cancel) if on_scenario else None
         return None if images is None else (snap, images)
 
@@ -858,6 +884,6 @@ def Page():
                 if on_scenario:
                     ScenarioView(snap, *latest_images.current, lang)
                 else:
-                    BatchPanel(lang, settings.value, board.value, batch_running, progress.value, batch_error,
+                    BatchPanel(lang, settings.value, board.value, batch_running, progress, batch_error,
                                shown_runs.value, shown_runs.set, start_batch,
                                lambda: (board.set(()), shown_runs.set(frozenset())), guard)

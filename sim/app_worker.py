@@ -15,7 +15,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
@@ -119,7 +119,7 @@ class BatchPool:
             while not all(f.done() for f in futures):
                 if on_progress is not None:
                     on_progress(self._share(futures, slots, config.horizon_days))
-                time.sleep(every_s)
+                wait(futures, timeout=every_s)  # returns as soon as the parts are done, not at the next tick
             frames = [f.result() for f in futures]
         finally:
             with self._lock:

@@ -131,6 +131,26 @@ def test_a_seed_that_is_not_a_seed_is_refused_with_a_reason(raw):
         app.parse_seed(raw)
 
 
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="thread niceness is a Linux/Unix facility")
+def test_a_chart_thread_yields_to_batches_and_only_it():
+    """Chart drawing runs below the batch workers' priority (its own thread lowered by CHART_NICENESS); the
+    thread that called it before and the rest of the server keep theirs."""
+    import threading
+
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    seen = {}
+
+    def draw():
+        app._yield_to_batches()
+        seen["chart"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    thread = threading.Thread(target=draw)
+    thread.start()
+    thread.join()
+    assert seen["chart"] == min(before + app.CHART_NICENESS, 19)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before
+
+
 def test_a_seed_in_range_is_taken():
     assert app.parse_seed(" 42 ") == 42 and app.parse_seed(str(2**63 - 1)) == 2**63 - 1 and app.parse_seed("0") == 0
 
