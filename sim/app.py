@@ -28,6 +28,7 @@ import os
 import secrets
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 from typing import NamedTuple
@@ -65,6 +66,37 @@ NEW_SEED_HIGH = 99_999  # "another scenario" draws a seed a class can read out a
 POOL = BatchPool()
 PROGRESS_EVERY_S = 0.25  # the batch's progress bar moves this often: each move redraws the panel, CPU the batch needs
 CHART_NICENESS = 10  # how much lower than the batch workers a chart-drawing thread runs (Linux niceness, added)
+
+
+BATCH_WAIT_MAX_S = 5.0  # the longest a chart drawing waits for the server's batches to end
+
+
+class _Batches:
+    """The batches this server runs now, from the click to the result on the board: a chart drawing waits for
+    none to be running (a participant waits for a batch's result; a playing scenario's next charts can wait a
+    second or two, and Play waits for its charts), so that the batch has the CPU to itself."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._running = 0
+        self.idle = threading.Event()
+        self.idle.set()
+
+    @contextmanager
+    def running(self):
+        with self._lock:
+            self._running += 1
+            self.idle.clear()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running -= 1
+                if not self._running:
+                    self.idle.set()
+
+
+BATCHES = _Batches()
 
 
 def _yield_to_batches() -> None:
@@ -312,6 +344,7 @@ def chart_images(snap: Snapshot, settings: Settings, language: str,
                                      snap.collapse_day)
     images = {}
     for name, fig in figures.items():
+        BATCHES.idle.wait(BATCH_WAIT_MAX_S)  # a batch first (its result is what a participant waits for)
         if cancel is not None and cancel.is_set():
             return None
         images[name] = _data_url(views.png(fig))
@@ -743,10 +776,11 @@ def Page():
     def batch_job():
         if not runs.value:
             return None
-        progress.set(0.0)
-        result = run_scenarios(batch_settings.current, runs.value, progress.set)
-        shown_runs.set(shown_runs.value | {result.number})
-        board.set((*board.value, result))
+        with BATCHES.running():  # until the result is on the board
+            progress.set(0.0)
+            result = run_scenarios(batch_settings.current, runs.value, progress.set)
+            shown_runs.set(shown_runs.value | {result.number})
+            board.set((*board.value, result))
         return result
 
     batch = solara.use_thread(batch_job, dependencies=[runs.value], intrusive_cancel=False)

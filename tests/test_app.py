@@ -151,6 +151,24 @@ def test_a_chart_thread_yields_to_batches_and_only_it():
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before
 
 
+def test_chart_drawing_waits_while_a_batch_runs():
+    """A batch has the CPU first: a chart drawing started while one runs waits for its end, then draws."""
+    import threading
+
+    settings = app.settings_for(app.PRESETS[0])
+    run = app.Run(app.build_config(settings))
+    run.advance(14)
+    snap, drawn = run.snapshot("en"), {}
+    with app.BATCHES.running():
+        thread = threading.Thread(target=lambda: drawn.update(images=app.chart_images(snap, settings, "en")))
+        thread.start()
+        thread.join(0.5)
+        assert thread.is_alive() and not drawn  # waiting for the batch
+    thread.join(30)
+    assert not thread.is_alive() and len(drawn["images"]) == 5
+    assert app.BATCHES.idle.is_set()
+
+
 def test_a_seed_in_range_is_taken():
     assert app.parse_seed(" 42 ") == 42 and app.parse_seed(str(2**63 - 1)) == 2**63 - 1 and app.parse_seed("0") == 0
 
