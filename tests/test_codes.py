@@ -47,6 +47,16 @@ def test_the_daily_block_of_draws_is_the_draws_one_by_one():
         np.testing.assert_array_equal(together.uniform(name, 13), alone.uniform(name, 13))  # another day: drawn
 
 
+def test_draws_made_only_where_read_are_the_draws_there():
+    """Streams.uniform_where gives the stream's own numbers on the rows of the mask and 1.0 (no event) elsewhere."""
+    streams = Streams(7, np.arange(300))
+    mask = np.arange(300) % 7 == 3
+    some = streams.uniform_where("tripwire", 40, mask)
+    np.testing.assert_array_equal(some[mask], streams.uniform("tripwire", 40)[mask])
+    assert (some[~mask] == 1.0).all()
+    assert (streams.uniform_where("tripwire", 40, np.zeros(300, dtype=bool)) == 1.0).all()
+
+
 def test_parameter_choices_come_from_the_enums():
     assert DECISION_RULES == ("lead_nation", "majority", "unanimity")
     assert MONITORING_REGIMES == ("none", "observers", "us_led")
